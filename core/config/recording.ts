@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const recordingSchema = z
+  .object({
+    durability: z.enum(['sync', 'async']).default('sync'),
+    flushIntervalMs: z.number().int().positive().default(50).describe('async mode: how often frames are flushed'),
+    segmentMaxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    segmentMaxAgeMs: z.number().int().positive().default(60_000),
+    zstdLevel: z.number().int().min(1).max(19).default(1),
+    redactHeaders: z.array(z.string().min(1)).default([]).describe('extra header names to redact'),
+    sessionIdleGapMs: z.number().int().positive().default(5 * 60_000),
+    onRecorderFailure: z.enum(['reject']).default('reject'),
+    signingKeyFile: z.string().min(1).optional().describe('Ed25519 private key (PEM); generated into dataDir if absent'),
+    spoolMaxBytes: z.number().int().positive().default(8 * 1024 ** 3),
+  })
+  .strict();
+
+export type RecordingConfig = z.infer<typeof recordingSchema>;
