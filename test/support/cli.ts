@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * How a test starts the `tapegate` CLI as a child process: from dist/ when the tests run from the
+ * build (npm test), through tsx when a developer runs a single .ts test file.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fromSource = import.meta.url.endsWith('.ts');
+
+export const repoRoot = fromSource ? path.resolve(here, '../..') : path.resolve(here, '../../..');
+
+export function cliCommand(args: string[]): { command: string; args: string[] } {
+  if (fromSource) {
+    return { command: process.execPath, args: ['--import', 'tsx', path.join(repoRoot, 'core/cli.ts'), ...args] };
+  }
+  return { command: process.execPath, args: [path.join(repoRoot, 'dist/core/cli.js'), ...args] };
+}
