@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialsSchema } from './credentials.js';
 
 const origin = z
   .string()
@@ -33,6 +34,7 @@ export const connectionSchema = z
     timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
     maxRequestBodyBytes: z.number().int().positive().default(5 * 1024 ** 4),
     recording: z.enum(['full', 'metadata', 'off']).default('full'),
+    credentials: credentialsSchema.optional().describe('the credential injected upstream; none when absent'),
   })
   .strict();
 
