@@ -7,6 +7,9 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   serve: { summary: 'run the gateway', load: () => import('./serve.js') },
+  policy: { summary: 'policy test: what the policy decides for a request, and by which rule', load: () => import('./policy/policy-test-cli.js') },
+  reviews: { summary: 'list, approve or deny requests held for review', load: () => import('./approvals/reviews-cli.js') },
+  'dev-token': { summary: 'print a token from the built-in development issuer', load: () => import('./auth/dev-token-cli.js') },
 };
 
 function usage(): string {

@@ -18,6 +18,7 @@ const STATUS_BY_HTTP: Record<number, GoogleStatus> = {
   401: 'UNAUTHENTICATED',
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
+  408: 'DEADLINE_EXCEEDED',
   413: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   431: 'INVALID_ARGUMENT',
@@ -29,11 +30,14 @@ const STATUS_BY_HTTP: Record<number, GoogleStatus> = {
 export class TapegateError extends Error {
   readonly code: string;
   readonly httpStatus: number;
-  constructor(code: string, httpStatus: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Extra response headers the refusal must carry (e.g. WWW-Authenticate on a 401). */
+  readonly headers?: Record<string, string>;
+  constructor(code: string, httpStatus: number, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'TapegateError';
     this.code = code;
     this.httpStatus = httpStatus;
+    if (options?.headers) this.headers = options.headers;
   }
 }
 

@@ -105,6 +105,14 @@ export interface ExchangeSink {
   reject(head: ExchangeHead, reason: string): void;
   /** False while the sink refuses new exchanges; /readyz reports it. */
   readonly healthy: boolean;
+  /**
+   * Optional backpressure (storage/recorder has it): true while recorded bytes wait for the disk or
+   * the compressor (traffic faster than the recorder). The data plane should pause reading bodies
+   * until `onDrain` fires; if it does not, the backlog grows until the sink refuses new exchanges.
+   */
+  readonly congested?: boolean;
+  /** Calls `cb` once when the backlog has drained (at once, on the next tick, if not congested). */
+  onDrain?(cb: () => void): void;
   /** Seals the open segment and flushes everything; called on shutdown after draining. */
   close(): Promise<void>;
 }

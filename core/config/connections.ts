@@ -33,6 +33,7 @@ export const connectionSchema = z
     upstream: origin,
     timeouts: timeoutsSchema.default(() => timeoutsSchema.parse({})),
     maxRequestBodyBytes: z.number().int().positive().default(5 * 1024 ** 4),
+    maxUpstreamConnections: z.number().int().positive().default(128).describe('keep-alive connections kept to the upstream'),
     recording: z.enum(['full', 'metadata', 'off']).default('full'),
     credentials: credentialsSchema.optional().describe('the credential injected upstream; none when absent'),
   })

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { authSchema } from './auth.js';
 import { connectionSchema } from './connections.js';
 import { listenSchema } from './listen.js';
-import { policySchema } from './policy.js';
+import { approvalsSchema, policySchema } from './policy.js';
 import { recordingSchema } from './recording.js';
 import { storeSchema } from './store.js';
 
@@ -23,6 +23,7 @@ export const configSchema = z
     store: storeSchema.default(() => storeSchema.parse({})),
     auth: authSchema.default(() => authSchema.parse({})),
     policy: policySchema.default(() => policySchema.parse({})),
+    approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -12,6 +12,26 @@ export const recordingSchema = z
     onRecorderFailure: z.enum(['reject']).default('reject'),
     signingKeyFile: z.string().min(1).optional().describe('Ed25519 private key (PEM); generated into dataDir if absent'),
     spoolMaxBytes: z.number().int().positive().default(8 * 1024 ** 3),
+    frameBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('uncompressed size at which a zstd frame is cut (a sync commit also cuts one)'),
+    maxUnwrittenBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024)
+      .describe('recorded bytes not yet written to disk above which new exchanges are refused (503)'),
+    failureReserveBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024)
+      .describe('memory kept for records (rejections first) while the disk fails; beyond it records are dropped and a gap is recorded'),
+    retryIntervalMs: z.number().int().positive().default(1000).describe('how often a failed disk is retried'),
   })
   .strict();
 

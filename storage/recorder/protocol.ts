@@ -1,0 +1,37 @@
+import type { FrameMeta } from '../segment/writer.js';
+import type { SealedSegment } from '../types.js';
+
+/** Messages between the recorder (event loop) and its writer thread (worker.ts). */
+export interface WorkerInit {
+  instanceId: string;
+  dataDir: string;
+  zstdLevel: number;
+  durability: 'sync' | 'async';
+  segmentMaxBytes: number;
+  segmentMaxAgeMs: number;
+  signingKeyFile?: string;
+  retryIntervalMs: number;
+  failureReserveBytes: number;
+  /** Frame slots shared with the recorder (slot i = bytes [i*frameBytes, (i+1)*frameBytes)). */
+  shared: SharedArrayBuffer;
+  frameBytes: number;
+}
+
+export type ToWorker =
+  | { t: 'init'; init: WorkerInit }
+  /**
+   * A frame of `length` bytes, in shared slot `slot` (or, when slot is -1, in `buf`, transferred:
+   * an oversized record or all slots busy); `sync` asks for fdatasync after writing it.
+   */
+  | { t: 'frame'; id: number; slot: number; buf: ArrayBuffer | null; length: number; meta: FrameMeta; sync: boolean }
+  | { t: 'close'; id: number };
+
+export type ToMain =
+  | { t: 'ready'; keyId: string; publicKeyPath: string; recovered: number }
+  | { t: 'initError'; message: string; code: string }
+  /** One per frame message, in order; the frame's slot is free again once acknowledged. */
+  | { t: 'ack'; id: number; err?: string; code?: string }
+  | { t: 'sealed'; segment: SealedSegment }
+  | { t: 'failed'; message: string; code: string }
+  | { t: 'healthy' }
+  | { t: 'closed'; id: number; err?: string };

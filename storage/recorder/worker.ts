@@ -1,0 +1,187 @@
+import { parentPort } from 'node:worker_threads';
+import { nowNs } from '../../core/clock.js';
+import { loadSigningKey } from '../segment/keys.js';
+import { encodeGap } from '../segment/records.js';
+import { SegmentWriter, releaseLock, type FrameMeta } from '../segment/writer.js';
+import type { SealedSegment } from '../types.js';
+import { FrameBuilder } from './frame-builder.js';
+import type { ToMain, ToWorker, WorkerInit } from './protocol.js';
+
+/**
+ * The recorder's writer thread: compresses frames, writes and fsyncs segment files, rotates and
+ * seals them. Running here keeps zstd, SHA-256, signatures and fsync off the data plane's event
+ * loop. Messages are handled strictly in order, so a `sync` covers every frame sent before it.
+ *
+ * When the disk fails, frames are kept in memory up to `failureReserveBytes` and retried every
+ * `retryIntervalMs`; beyond the reserve they are dropped and a RecordingGap record says so.
+ */
+const port = parentPort!;
+
+interface Retained {
+  buf: Uint8Array;
+  length: number;
+  meta: FrameMeta;
+}
+
+let writer: SegmentWriter;
+let init: WorkerInit;
+let failing: Error | null = null;
+const retained: Retained[] = [];
+let retainedBytes = 0;
+let dropped = { records: 0, bytes: 0, fromNs: 0n, toNs: 0n };
+let retryTimer: NodeJS.Timeout | null = null;
+let ageTimer: NodeJS.Timeout | null = null;
+
+function post(msg: ToMain): void {
+  port.postMessage(msg);
+}
+
+function errInfo(err: unknown): { message: string; code: string } {
+  const e = err as NodeJS.ErrnoException;
+  return { message: e?.message ?? String(err), code: e?.code ?? 'EIO' };
+}
+
+function onSealed(segment: SealedSegment): void {
+  post({ t: 'sealed', segment });
+}
+
+function enterFailing(err: unknown): void {
+  writer.abandon();
+  if (!failing) {
+    failing = err instanceof Error ? err : new Error(String(err));
+    post({ t: 'failed', ...errInfo(err) });
+  }
+  if (!retryTimer) retryTimer = setInterval(retry, init.retryIntervalMs);
+}
+
+/** Keeps a copy of the frame (its slot goes back to the recorder) within the memory reserve. */
+function retainOrDrop(raw: Uint8Array, length: number, meta: FrameMeta): boolean {
+  if (retainedBytes + length <= init.failureReserveBytes) {
+    retained.push({ buf: Uint8Array.prototype.slice.call(raw, 0, length), length, meta });
+    retainedBytes += length;
+    return true;
+  }
+  if (dropped.records === 0) dropped.fromNs = meta.firstNs || nowNs();
+  dropped.records += meta.records;
+  dropped.bytes += length;
+  dropped.toNs = meta.lastNs || nowNs();
+  return false;
+}
+
+function retry(): void {
+  try {
+    writer.recoverLeftovers();
+    if (dropped.records > 0) {
+      const gap = new FrameBuilder(Buffer.allocUnsafe(4096), () => undefined);
+      gap.addRecord(encodeGap(dropped.records, dropped.bytes, dropped.fromNs, dropped.toNs, `disk failure: ${failing?.message ?? ''}`));
+      gap.noteNs(dropped.fromNs);
+      gap.noteNs(dropped.toNs);
+      const f = gap.detach(Buffer.alloc(0));
+      writer.writeFrame(f.buf, f.length, f.meta);
+      writer.noteDropped(dropped.records);
+      dropped = { records: 0, bytes: 0, fromNs: 0n, toNs: 0n };
+    }
+    while (retained.length > 0) {
+      const r = retained[0]!;
+      writer.writeFrame(r.buf, r.length, r.meta);
+      retained.shift();
+      retainedBytes -= r.length;
+    }
+    writer.sync();
+    writer.rotateIfDue();
+  } catch (err) {
+    writer.abandon();
+    failing = err instanceof Error ? err : new Error(String(err));
+    return;
+  }
+  failing = null;
+  if (retryTimer) clearInterval(retryTimer);
+  retryTimer = null;
+  post({ t: 'healthy' });
+}
+
+function handleFrame(id: number, raw: Uint8Array, length: number, meta: FrameMeta, sync: boolean): void {
+  if (failing) {
+    if (length > 0) retainOrDrop(raw, length, meta);
+    post({ t: 'ack', id, err: `recording disk failing: ${failing.message}`, code: 'TG_RECORDING_FAILED' });
+    return;
+  }
+  if (length > 0) {
+    try {
+      writer.writeFrame(raw, length, meta);
+    } catch (err) {
+      enterFailing(err);
+      retainOrDrop(raw, length, meta);
+      post({ t: 'ack', id, err: `cannot write recording: ${errInfo(err).message}`, code: 'TG_RECORDING_FAILED' });
+      return;
+    }
+  }
+  try {
+    // the frame is in the file now; an fsync error below does not make us write it twice
+    if (sync) writer.sync();
+    writer.rotateIfDue();
+  } catch (err) {
+    enterFailing(err);
+    post({ t: 'ack', id, err: `cannot make recording durable: ${errInfo(err).message}`, code: 'TG_RECORDING_FAILED' });
+    return;
+  }
+  post({ t: 'ack', id });
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'init': {
+      init = msg.init;
+      try {
+        const key = loadSigningKey(init.dataDir, init.signingKeyFile);
+        writer = new SegmentWriter({
+          instanceId: init.instanceId,
+          dataDir: init.dataDir,
+          zstdLevel: init.zstdLevel,
+          durability: init.durability,
+          segmentMaxBytes: init.segmentMaxBytes,
+          segmentMaxAgeMs: init.segmentMaxAgeMs,
+          key,
+          onSealed,
+        });
+        const recovered = writer.recoverLeftovers();
+        ageTimer = setInterval(() => {
+          if (failing) return;
+          try {
+            writer.rotateIfDue();
+          } catch (err) {
+            enterFailing(err);
+          }
+        }, Math.max(10, Math.min(1000, Math.floor(init.segmentMaxAgeMs / 4))));
+        post({ t: 'ready', keyId: key.keyId, publicKeyPath: writer.publicKeyPath, recovered: recovered.length });
+      } catch (err) {
+        post({ t: 'initError', ...errInfo(err) });
+      }
+      return;
+    }
+    case 'frame':
+      handleFrame(
+        msg.id,
+        msg.slot >= 0 ? new Uint8Array(init.shared, msg.slot * init.frameBytes, msg.length) : new Uint8Array(msg.buf ?? new ArrayBuffer(0), 0, msg.length),
+        msg.length,
+        msg.meta,
+        msg.sync,
+      );
+      return;
+    case 'close': {
+      if (ageTimer) clearInterval(ageTimer);
+      if (failing) retry();
+      let err: string | undefined;
+      try {
+        if (failing) throw failing;
+        writer.seal();
+      } catch (e) {
+        err = errInfo(e).message;
+      }
+      if (retryTimer) clearInterval(retryTimer);
+      if (!err) releaseLock(init.dataDir); // on failure keep it: the unsealed part awaits the next start
+      post(err ? { t: 'closed', id: msg.id, err } : { t: 'closed', id: msg.id });
+      return;
+    }
+  }
+});

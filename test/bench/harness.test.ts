@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { benchScript, repoRoot, startChild, waitReadyLine, type Child } from '../../bench/child.js';
+import { addRatios, runE2E, type Row } from '../../bench/e2e.js';
+import { evaluate, loadGateConfig } from '../../bench/gate.js';
+import { runLoad, runUndiciLoad } from '../../bench/load.js';
+import http from 'node:http';
+import net from 'node:net';
+import { parseBenchArgs, parseSize } from '../../bench/options.js';
+import { ProcessMeter } from '../../bench/procstat.js';
+import { renderMarkdown, renderText, machine } from '../../bench/report.js';
+import { runTransfer } from '../../bench/transfer.js';
+import { runCases } from '../../bench/micro.js';
+
+describe('bench harness', { timeout: 60_000 }, () => {
+  let upstream: Child;
+  let origin = '';
+
+  before(async () => {
+    const s = benchScript('upstream');
+    upstream = startChild(s.command, s.args);
+    const { port } = await waitReadyLine<{ port: number }>(upstream);
+    origin = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    await upstream?.stop();
+  });
+
+  it('fake upstream answers like Cloud Storage: 1 KiB metadata, lists, media, inserts', async () => {
+    const meta = await request(`${origin}/storage/v1/b/bench-bucket/o/bench%2Fobject-1kb.json`);
+    const metaBody = Buffer.from(await meta.body.arrayBuffer());
+    assert.equal(meta.statusCode, 200);
+    assert.equal(metaBody.length, 1024);
+    assert.equal(JSON.parse(metaBody.toString()).kind, 'storage#object');
+
+    const list = await request(`${origin}/storage/v1/b/bench-bucket/o?prefix=logs`);
+    const listJson = (await list.body.json()) as { kind: string; items: unknown[] };
+    assert.equal(listJson.kind, 'storage#objects');
+    assert.equal(listJson.items.length, 10);
+
+    const media = await request(`${origin}/download/storage/v1/b/bench-bucket/o/x?alt=media&size=100000`);
+    assert.equal(Buffer.from(await media.body.arrayBuffer()).length, 100_000);
+
+    const ins = await request(`${origin}/upload/storage/v1/b/bench-bucket/o?uploadType=media&name=a%2Fb`, { method: 'POST', body: Buffer.alloc(5000, 1) });
+    const insJson = (await ins.body.json()) as { name: string; size: string };
+    assert.deepEqual([insJson.name, insJson.size], ['a/b', '5000']);
+  });
+
+  it('load generator: a few hundred requests, nanosecond latencies, no errors', async () => {
+    const r = await runUndiciLoad({
+      origin,
+      connections: 4,
+      durationMs: 10_000,
+      warmupMs: 50,
+      maxRequests: 300,
+      requests: [{ method: 'GET', path: '/storage/v1/b/bench-bucket/o/o.json' }, { method: 'POST', path: '/upload/storage/v1/b/bench-bucket/o?name=x', body: Buffer.alloc(4096) }],
+    });
+    assert.equal(r.requests, 300);
+    assert.equal(r.errors, 0);
+    assert.equal(r.non2xx, 0);
+    assert.ok(r.rps > 0);
+    assert.ok(r.elapsedSec < 10, 'stopped at maxRequests, not at the duration');
+    assert.ok(r.latencyMs.p50 > 0 && r.latencyMs.p50 < 1000);
+    assert.ok(r.latencyMs.p99 >= r.latencyMs.p50);
+    assert.ok(r.bytesPerSec > 0);
+  });
+
+  it('net load generator: Content-Length and chunked responses, POST bodies, status codes', async () => {
+    const direct = await runLoad('net', {
+      origin,
+      connections: 3,
+      durationMs: 10_000,
+      warmupMs: 0,
+      maxRequests: 300,
+      requests: [
+        { method: 'GET', path: '/storage/v1/b/bench-bucket/o/o.json' },
+        { method: 'POST', path: '/upload/storage/v1/b/bench-bucket/o?name=x', body: Buffer.alloc(70_000) },
+        { method: 'GET', path: '/download/storage/v1/b/b/o/x?alt=media&size=300000' },
+      ],
+    });
+    assert.equal(direct.requests, 300);
+    assert.equal(direct.errors, 0);
+    assert.equal(direct.non2xx, 0);
+    // 100 of each: 1 KiB metadata, ~1 KiB insert answer, 300 000-byte media.
+    assert.ok(direct.bytesPerSec * direct.elapsedSec > 100 * 300_000, `bytes ${direct.bytesPerSec * direct.elapsedSec}`);
+
+    // A chunked, partly-404 server the fake upstream never produces.
+    const srv = http.createServer((req, res) => {
+      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.write('a'.repeat(1000));
+      setImmediate(() => res.end('b'.repeat(10)));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const r = await runLoad('net', {
+        origin: `http://127.0.0.1:${port}`,
+        connections: 2,
+        durationMs: 10_000,
+        warmupMs: 0,
+        maxRequests: 200,
+        requests: [{ method: 'GET', path: '/ok' }, { method: 'GET', path: '/missing' }],
+      });
+      assert.equal(r.requests, 200);
+      assert.equal(r.errors, 0);
+      assert.equal(r.non2xx, 100);
+      assert.ok(Math.abs(r.bytesPerSec * r.elapsedSec - 200 * 1010) < 2 * 1010 * 2, `body bytes ${r.bytesPerSec * r.elapsedSec}`);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('net load generator: a body delimited by the server closing the connection', async () => {
+    const srv = net.createServer((sock) => {
+      sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nhello, world'));
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const r = await runLoad('net', { origin: `http://127.0.0.1:${port}`, connections: 2, durationMs: 10_000, warmupMs: 0, maxRequests: 50, requests: [{ method: 'GET', path: '/' }] });
+      assert.equal(r.requests, 50);
+      assert.equal(r.errors, 0);
+      assert.equal(r.non2xx, 0);
+      assert.equal(Math.round(r.bytesPerSec * r.elapsedSec), 50 * 12);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('streamed transfers move every byte both ways', async () => {
+    const down = await runTransfer(origin, 'download', 4 * 1024 * 1024);
+    assert.equal(down.error, undefined);
+    assert.equal(down.status, 200);
+    assert.ok(down.bytesPerSec > 0);
+    const up = await runTransfer(origin, 'upload', 3 * 1024 * 1024 + 7);
+    assert.equal(up.error, undefined);
+    assert.equal(up.status, 200);
+  });
+
+  it('process meter reads CPU and RSS of a child from /proc', async () => {
+    const m = new ProcessMeter(upstream.pid);
+    m.start();
+    await runUndiciLoad({ origin, connections: 2, durationMs: 5000, warmupMs: 0, maxRequests: 200, requests: [{ method: 'GET', path: '/storage/v1/b/b/o' }] });
+    const s = m.stop();
+    assert.ok(s.cpuSeconds >= 0);
+    assert.ok(s.peakRssMiB > 10, `peak RSS ${s.peakRssMiB} MiB`);
+  });
+
+  it('end-to-end runner on a tiny scenario (direct only) produces rows, a table and Markdown', async () => {
+    const lines: string[] = [];
+    const e2e = await runE2E({ scenarios: ['1kb-1'], targets: ['direct'], durationMs: 300, warmupMs: 50, repeat: 2, loadgen: 'net', bigBytes: 0, log: (l) => lines.push(l) });
+    assert.equal(e2e.rows.length, 1);
+    const row = e2e.rows[0]!;
+    assert.equal(row.target, 'direct');
+    assert.equal(row.samples, 2);
+    assert.equal(row.errors + row.non2xx, 0);
+    assert.ok((row.rps ?? 0) > 0);
+    assert.equal(row.vsDirect.throughput, 1);
+    const report = { startedAt: new Date().toISOString(), finishedAt: '', machine: machine(), options: { durationSec: 0.3, warmupSec: 0.05, repeat: 2 }, e2e };
+    assert.match(renderText(report), /1kb-1\s+direct/);
+    assert.match(renderMarkdown(report, 'test'), /\| 1kb-1 \| direct \|/);
+    assert.ok(lines.some((l) => l.includes('upstream')));
+  });
+
+  it('ratios and gate checks: median of per-round ratios, failures detected', () => {
+    const base = (target: Row['target'], rps: number, p99: number): Row => ({
+      scenario: '1kb-50',
+      title: '',
+      kind: 'load',
+      target,
+      samples: 1,
+      rps,
+      bytesPerSec: 0,
+      latencyMs: { p50: p99 / 2, p90: p99, p99, p999: p99, mean: p99 / 2, max: p99 },
+      ttfbMs: null,
+      errors: 0,
+      non2xx: 0,
+      proxyCpuPer10k: null,
+      proxyCpuPerGiB: null,
+      proxyPeakRssMiB: null,
+      loadgenCpuPer10k: null,
+      vsDirect: { throughput: null, addedP50Ms: null, addedP99Ms: null },
+      rounds: { throughput: [], addedP50Ms: [], addedP99Ms: [] },
+    });
+    const rows = [base('direct', 100_000, 1), base('tapegate-full-sync', 40_000, 4), base('tapegate-off', 70_000, 1.5)];
+    addRatios(rows);
+    assert.equal(rows[1]!.vsDirect.throughput, 0.4);
+    assert.equal(rows[1]!.vsDirect.addedP99Ms, 3);
+    const cfg = loadGateConfig(path.join(repoRoot, 'bench/gate.json'));
+    const results = evaluate(cfg, rows);
+    const byKey = new Map(results.map((r) => [`${r.target} ${r.metric}`, r.pass]));
+    assert.equal(byKey.get('tapegate-full-sync throughputRatio'), false);
+    assert.equal(byKey.get('tapegate-full-sync addedP99Ms'), false);
+    assert.equal(byKey.get('tapegate-off throughputRatio'), true);
+    assert.equal(byKey.get('tapegate-off addedP99Ms'), true);
+    // A full+sync gateway that wrote no recordings fails; one that did passes.
+    assert.equal(byKey.get('tapegate-full-sync recordedMiB'), false);
+    const recorded = evaluate(cfg, rows, { 'tapegate-full-sync': 3.5 });
+    assert.equal(recorded.find((r) => r.metric === 'recordedMiB')?.pass, true);
+    // A target that did not run fails its checks instead of passing silently.
+    assert.ok(evaluate(cfg, [rows[0]!]).every((r) => !r.pass));
+  });
+
+  it('flags: --quick, --only, sizes', () => {
+    const o = parseBenchArgs(['--quick', '--only', '1kb-50,zstd', '--targets', 'direct,nginx']);
+    assert.deepEqual(o.scenarios, ['1kb-50']);
+    assert.deepEqual(o.micro, ['zstd']);
+    assert.deepEqual(o.targets, ['direct', 'nginx']);
+    assert.equal(o.durationMs, 2000);
+    assert.equal(parseSize('1GiB'), 1024 ** 3);
+    assert.throws(() => parseBenchArgs(['--only', 'nope']), /unknown scenario/);
+  });
+
+  it('micro runner reports ops/s and MB/s', async () => {
+    const rows = await runCases('t', [{ name: 'copy 1 KiB', baseline: true, bytesPerOp: 1024, fn: () => Buffer.alloc(1024) }], true);
+    assert.equal(rows.length, 1);
+    assert.ok(rows[0]!.opsPerSec > 0);
+    assert.ok((rows[0]!.mbPerSec ?? 0) > 0);
+  });
+});
