@@ -160,7 +160,7 @@ async function startTapegate(name: TargetName, upstreamPort: number, topts: Targ
 function recordedBytes(dir: string): number {
   let total = 0;
   const walk = (d: string, depth: number): void => {
-    if (depth > 6) return;
+    if (depth > 16) return;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {

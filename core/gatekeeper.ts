@@ -106,7 +106,9 @@ export class Gatekeeper implements Gate {
       queueMicrotask(() => done(e, null));
       return;
     }
-    if (c.uploadId !== undefined) {
+    // Only the session's own PUTs (chunks, status queries) ride on the binding: any other request
+    // carrying an upload_id (a POST media upload naming another object, say) must authenticate.
+    if (c.uploadId !== undefined && facts.method === 'PUT') {
       const binding = this.uploads.get(c.uploadId);
       if (binding && binding.expiresAtMs <= Date.now()) this.uploads.delete(c.uploadId);
       else if (binding) {
@@ -129,7 +131,7 @@ export class Gatekeeper implements Gate {
   }
 
   private bindingApplies(binding: UploadBinding, facts: RequestFacts): boolean {
-    return binding.expiresAtMs > Date.now() && binding.connection === facts.connection.name && binding.path === facts.path;
+    return binding.expiresAtMs > Date.now() && facts.method === 'PUT' && binding.connection === facts.connection.name && binding.path === facts.path;
   }
 
   private releaseBound(facts: RequestFacts, b: UploadBinding, done: (err: TapegateError | null, admission: Admission | null) => void): void {

@@ -95,7 +95,8 @@ export async function run(argv: string[]): Promise<number> {
     metrics,
     routes: [...auth.adminRoutes(), ...gate.adminRoutes],
     notReadyReason: () =>
-      plane.draining ? 'draining' : !sink.healthy ? 'the recorder is not accepting exchanges' : uploader.overLimit() ? 'the spool is over its limit until uploads catch up' : null,
+      // the spool first: the recorder is unhealthy then too, and the spool is the reason to report
+      plane.draining ? 'draining' : uploader.overLimit() ? 'the spool is over its limit until uploads catch up' : !sink.healthy ? 'the recorder is not accepting exchanges' : null,
   });
   let port: number;
   let adminPort: number;

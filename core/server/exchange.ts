@@ -292,7 +292,7 @@ export class Exchange {
   private writeHeld(chunk: Buffer): void {
     const held = this.hold!;
     try {
-      if (chunk.length > 0 && !held.body.write(chunk)) this.pause();
+      if (chunk.length > 0 && !held.body.write(chunk) && !this.bodyEnded) this.pause();
     } catch (err) {
       held.cancel('request body refused by the review spool');
       this.fail(err instanceof TapegateError ? err : new TapegateError('TG_REVIEW_SPOOL', 503, `cannot keep the held request's body: ${(err as Error).message}`), 'denied');
@@ -333,6 +333,18 @@ export class Exchange {
   }
 
   resume(): void {
+    if (this.agentPaused && !this.agentGone && !this.agentEnded) {
+      this.agentPaused = false;
+      this.res.resume();
+    }
+  }
+
+  /**
+   * Called just before the response's last bytes go out: a socket still paused then (by a spool or
+   * body buffer that never drained) would never read the agent's next keep-alive request, and uWS
+   * drops the response object once it has ended, so this is the last chance to resume it.
+   */
+  private resumeBeforeEnd(): void {
     if (this.agentPaused && !this.agentGone && !this.agentEnded) {
       this.agentPaused = false;
       this.res.resume();
@@ -698,6 +710,7 @@ export class Exchange {
   private onWritable(offset: number): boolean {
     if (this.agentGone || this.agentEnded) return true;
     if (this.pending !== null) {
+      this.resumeBeforeEnd();
       const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingBase), this.total);
       if (done) this.agentEnded = true;
       if (!ok && !done) return false;
@@ -730,6 +743,7 @@ export class Exchange {
 
   private finishAgent(): void {
     const res = this.res;
+    this.resumeBeforeEnd();
     if (!this.headWritten) this.writeHead();
     if (this.framing === Framing.None) {
       if (this.head.method === 'HEAD' && this.reportedLength >= 0) res.endWithoutBody(this.reportedLength);
@@ -809,6 +823,7 @@ export class Exchange {
       const closeConnection = !this.bodyEnded || this.ctx.draining || err.httpStatus === 431;
       this.res.cork(() => {
         const res = this.res;
+        this.resumeBeforeEnd();
         res.writeStatus(statusLine(err.httpStatus, ''));
         res.writeHeader('content-type', 'application/json; charset=UTF-8');
         if (err.headers) for (const name of Object.keys(err.headers)) res.writeHeader(name.toLowerCase(), err.headers[name]!);

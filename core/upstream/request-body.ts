@@ -30,8 +30,17 @@ export class AgentRequestBody extends Readable {
     }
   }
 
+  /**
+   * No more body. An agent paused by the last feed() is resumed at once: the stream never calls
+   * _read() once ended, and a socket left paused would never read the agent's next keep-alive
+   * request (it then times out and is closed with unread bytes: the agent sees ECONNRESET).
+   */
   finish(): void {
     this.push(null);
+    if (this.agentPaused) {
+      this.agentPaused = false;
+      this.agent?.resume();
+    }
   }
 
   /** The agent's response is gone: never touch it again. */

@@ -29,8 +29,16 @@ export type ToWorker =
 export type ToMain =
   | { t: 'ready'; keyId: string; publicKeyPath: string; recovered: number }
   | { t: 'initError'; message: string; code: string }
-  /** One per frame message, in order; the frame's slot is free again once acknowledged. */
+  /**
+   * One per frame message, in order: the frame is written (not yet durable) or, with `err`, could
+   * not be; its slot is free again either way.
+   */
   | { t: 'ack'; id: number; err?: string; code?: string }
+  /**
+   * Every `sync` frame with id ≤ upTo that was acknowledged without error is now on disk (an
+   * fdatasync that started after it was written returned), or, with `err`, may not be.
+   */
+  | { t: 'durable'; upTo: number; err?: string }
   | { t: 'sealed'; segment: SealedSegment }
   | { t: 'failed'; message: string; code: string }
   | { t: 'healthy' }

@@ -5,7 +5,8 @@ import type { RecordingConfig } from '../../core/config/recording.js';
 import { TapegateError } from '../../core/errors.js';
 import type { ExchangeEnd, ExchangeHead, ExchangeRecorder, ExchangeSink, ResponseHead } from '../../core/exchange.js';
 import { log } from '../../core/log.js';
-import { DIRECTION_REQUEST, DIRECTION_RESPONSE } from '../segment/records.js';
+import { DIRECTION_REQUEST, DIRECTION_RESPONSE, encodeGap } from '../segment/records.js';
+import type { FrameMeta } from '../segment/writer.js';
 import type { SegmentSealedListener, SpoolGauge } from '../types.js';
 import { FrameBuilder } from './frame-builder.js';
 import type { ToMain, ToWorker } from './protocol.js';
@@ -21,13 +22,29 @@ export interface RecorderOptions {
 type DurableCallback = (err: Error | null) => void;
 
 const CLOSE_TIMEOUT_MS = 30_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+/** An exchange whose end() waits for a sync commit. */
+interface Waiter {
+  id: string;
+  end: ExchangeEnd;
+  cb: DurableCallback;
+}
 
 interface InFlight {
   id: number;
   length: number;
   /** Shared slot the frame occupies until acknowledged (-1: none). */
   slot: number;
-  waiters: DurableCallback[] | null;
+  meta: FrameMeta | null;
+  waiters: Waiter[] | null;
+}
+
+/** A frame cut while the writer thread is down (crashed, restarting): sent once it is up again. */
+interface Queued {
+  entry: InFlight;
+  msg: ToWorker;
+  transfer: ArrayBuffer[];
 }
 
 
@@ -90,9 +107,17 @@ class ExchangeRecording implements ExchangeRecorder {
  * The ExchangeSink: encodes records on the event loop into frames (cheap: copies and CRC32C) and
  * hands whole frames to a writer thread that compresses, writes, fsyncs, rotates and seals.
  *
- * Durability `sync`: end() queues onDurable; one fdatasync (group commit) is in flight at a time and
- * covers every exchange that ended before it was sent. `async`: onDurable at once; frames are
- * written every flushIntervalMs (and whenever one is full).
+ * Durability `sync`: end() queues onDurable; a commit cuts the current frame and sends it marked
+ * `sync`. One commit is on its way to the thread at a time (sent, not yet written); the thread
+ * pipelines fdatasync with further writes and confirms each commit after the first fdatasync that
+ * started after the commit's frame was written (group commit). `async`: onDurable at once; frames
+ * are written every flushIntervalMs (and whenever one is full).
+ *
+ * When a commit fails after the exchange was forwarded, its end record (already in the frame) would
+ * claim the original outcome; the recorder appends an amending end record (see amend()) before
+ * telling core/, which then breaks the agent's response. A writer thread that dies is restarted
+ * (with backoff); meanwhile the recorder is unhealthy (503s), and the new thread recovers the
+ * unsealed segment before it takes new frames.
  */
 export class Recorder implements ExchangeSink {
   /** The frame being filled (used by ExchangeRecording; not part of the sink API). */
@@ -100,7 +125,13 @@ export class Recorder implements ExchangeSink {
   keyId = '';
   publicKeyPath = '';
   private readonly cfg: RecordingConfig;
-  private readonly worker: Worker;
+  private worker: Worker;
+  /** The current thread has said `ready` and has not died: frames may be posted to it. */
+  private workerUp = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private crashes = 0;
+  private lastCrashMs = 0;
+  private queued: Queued[] = [];
   /**
    * Frame buffers are slots of one SharedArrayBuffer the writer thread reads in place: transferring
    * ArrayBuffers back and forth made V8 account 1 MiB of new external memory per frame and collect
@@ -110,10 +141,13 @@ export class Recorder implements ExchangeSink {
   private readonly freeSlots: number[] = [];
   private readonly slotCount: number;
   private readonly inflight: InFlight[] = [];
+  /** Sync frames written by the thread and waiting for the fdatasync that covers them, in id order. */
+  private readonly unsynced: InFlight[] = [];
   private nextId = 1;
   private unwritten = 0;
-  private waiting: DurableCallback[] = [];
-  private syncInFlight = false;
+  private waiting: Waiter[] = [];
+  /** A commit frame was sent and the thread has not written it yet. */
+  private commitUnwritten = false;
   private commitScheduled = false;
   private failure: Error | null = null;
   private closed = false;
@@ -125,7 +159,7 @@ export class Recorder implements ExchangeSink {
   private readonly takeBufferFn = (): Buffer => this.takeBuffer();
   private closeResolve: ((err?: string) => void) | null = null;
   private readyResolve: ((err: Error | null) => void) | null = null;
-  readonly counters = { frames: 0, rawBytes: 0, syncs: 0, rejected: 0, rejectedDropped: 0, exchanges: 0 };
+  readonly counters = { frames: 0, rawBytes: 0, syncs: 0, rejected: 0, rejectedDropped: 0, exchanges: 0, amended: 0, threadRestarts: 0 };
 
   constructor(private readonly options: RecorderOptions) {
     this.cfg = options.recording;
@@ -136,30 +170,39 @@ export class Recorder implements ExchangeSink {
     this.shared = new SharedArrayBuffer(slots * this.cfg.frameBytes);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
     this.frame = new FrameBuilder(this.takeBuffer(), () => this.flush(false, null));
-    const self = import.meta.url;
-    if (self.endsWith('.ts')) {
-      // run from source (tsx: development and single-file tests): Node 20 does not pass the TS
-      // loader hooks to worker threads, so the thread registers tsx before loading worker.ts
-      const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-      const entry = JSON.stringify(new URL('./worker.ts', self).href);
-      this.worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, { eval: true, name: 'tapegate-recorder' });
-    } else {
-      this.worker = new Worker(new URL('./worker.js', self), { name: 'tapegate-recorder' });
-    }
-    this.worker.on('message', (msg: ToMain) => this.onMessage(msg));
-    this.worker.on('error', (err) => this.onWorkerGone(err));
-    this.worker.on('exit', (code) => {
-      if (!this.closed) this.onWorkerGone(new Error(`recorder thread exited with code ${code}`));
-    });
+    this.worker = this.spawnWorker();
     this.flushTimer = setInterval(() => {
       if (!this.frame.isEmpty) this.flush(false, null);
     }, this.cfg.flushIntervalMs);
     this.flushTimer.unref();
   }
 
-  /** Starts the writer thread (loads or creates the signing key, recovers unsealed segments). */
-  start(): Promise<void> {
-    const msg: ToWorker = {
+  private spawnWorker(): Worker {
+    const self = import.meta.url;
+    let worker: Worker;
+    if (self.endsWith('.ts')) {
+      // run from source (tsx: development and single-file tests): Node 20 does not pass the TS
+      // loader hooks to worker threads, so the thread registers tsx before loading worker.ts
+      const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+      const entry = JSON.stringify(new URL('./worker.ts', self).href);
+      worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, { eval: true, name: 'tapegate-recorder' });
+    } else {
+      worker = new Worker(new URL('./worker.js', self), { name: 'tapegate-recorder' });
+    }
+    let gone = false;
+    const onGone = (err: Error): void => {
+      if (gone) return;
+      gone = true;
+      this.onWorkerGone(worker, err);
+    };
+    worker.on('message', (msg: ToMain) => this.onMessage(msg));
+    worker.on('error', (err) => onGone(err));
+    worker.on('exit', (code) => onGone(new Error(`recorder thread exited with code ${code}`)));
+    return worker;
+  }
+
+  private initMessage(): ToWorker {
+    return {
       t: 'init',
       init: {
         instanceId: this.options.instanceId,
@@ -175,9 +218,13 @@ export class Recorder implements ExchangeSink {
         frameBytes: this.cfg.frameBytes,
       },
     };
+  }
+
+  /** Starts the writer thread (loads or creates the signing key, recovers unsealed segments). */
+  start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.readyResolve = (err) => (err ? reject(err) : resolve());
-      this.worker.postMessage(msg);
+      this.worker.postMessage(this.initMessage());
     });
   }
 
@@ -245,11 +292,17 @@ export class Recorder implements ExchangeSink {
       return;
     }
     if (this.cfg.durability === 'async') {
-      process.nextTick(onDurable, this.failure ? recordingFailed(this.failure.message) : null);
+      if (this.failure) {
+        const err = recordingFailed(this.failure.message);
+        this.amend(id, end, err.message);
+        process.nextTick(onDurable, err);
+      } else {
+        process.nextTick(onDurable, null);
+      }
       return;
     }
-    this.waiting.push(onDurable);
-    if (!this.commitScheduled && !this.syncInFlight) {
+    this.waiting.push({ id, end, cb: onDurable });
+    if (!this.commitScheduled && !this.commitUnwritten) {
       this.commitScheduled = true;
       setImmediate(this.commitNow);
     }
@@ -257,12 +310,43 @@ export class Recorder implements ExchangeSink {
 
   private commit(): void {
     this.commitScheduled = false;
-    if (this.syncInFlight || this.waiting.length === 0 || this.closed) return;
+    if (this.commitUnwritten || this.waiting.length === 0 || this.closed) return;
     const waiters = this.waiting;
     this.waiting = [];
-    this.syncInFlight = true;
+    this.commitUnwritten = true;
     this.counters.syncs++;
     this.flush(true, waiters);
+  }
+
+  /**
+   * The exchange's end record is in a frame already, and it says how the exchange went for the
+   * upstream (often `completed`); but its records could not be made durable, so core/ breaks the
+   * agent's response. A second end record for the same exchange tells the truth: `completed`
+   * becomes `upstream_error` (the agent saw a broken response, as with an upstream failure
+   * mid-body), other outcomes stay, and the error text starts with "recording failed:". Readers
+   * take the last end record of an exchange (storage/FORMAT.md §2). It is written when the disk
+   * works again (kept in the memory reserve meanwhile), or lost with a gap record beyond it.
+   */
+  private amend(id: string, end: ExchangeEnd, detail: string): void {
+    if (this.closed) return;
+    const amended: ExchangeEnd = {
+      outcome: end.outcome === 'completed' ? 'upstream_error' : end.outcome,
+      error: `recording failed: ${detail}${end.error ? `; ${end.error}` : ''}`,
+      completedNs: nowNs(),
+      requestBytes: end.requestBytes,
+      responseBytes: end.responseBytes,
+      ...(end.decision ? { decision: end.decision } : {}),
+    };
+    this.frame.addEnd(id, amended);
+    this.frame.noteId(id);
+    this.frame.noteNs(amended.completedNs);
+    this.counters.amended++;
+  }
+
+  private failWaiters(waiters: Waiter[], detail: string): void {
+    const e = recordingFailed(detail);
+    for (const w of waiters) this.amend(w.id, w.end, detail);
+    for (const w of waiters) w.cb(e);
   }
 
   /** A free shared slot, or (all busy: the data plane ignores `congested`) a private buffer. */
@@ -273,17 +357,19 @@ export class Recorder implements ExchangeSink {
   }
 
   /** Sends the current frame (possibly empty, for a sync) to the writer thread. */
-  private flush(sync: boolean, waiters: DurableCallback[] | null): void {
+  private flush(sync: boolean, waiters: Waiter[] | null): void {
     const id = this.nextId++;
     let msg: ToWorker;
     let transfer: ArrayBuffer[] = [];
     let length = 0;
     let slot = -1;
+    let meta: FrameMeta | null = null;
     if (this.frame.isEmpty) {
       msg = { t: 'frame', id, slot: -1, buf: null, length: 0, meta: { records: 0, minId: '', maxId: '', firstNs: 0n, lastNs: 0n }, sync };
     } else {
       const f = this.frame.detach(this.takeBufferFn);
       length = f.length;
+      meta = f.meta;
       if (f.buf.buffer === this.shared) {
         slot = f.buf.byteOffset / this.cfg.frameBytes;
         msg = { t: 'frame', id, slot, buf: null, length, meta: f.meta, sync };
@@ -296,7 +382,12 @@ export class Recorder implements ExchangeSink {
       this.counters.rawBytes += length;
     }
     this.unwritten += length;
-    this.inflight.push({ id, length, slot, waiters });
+    const entry: InFlight = { id, length, slot, meta, waiters };
+    if (!this.workerUp) {
+      this.queued.push({ entry, msg, transfer });
+      return;
+    }
+    this.inflight.push(entry);
     this.worker.postMessage(msg, transfer);
   }
 
@@ -304,17 +395,22 @@ export class Recorder implements ExchangeSink {
     switch (msg.t) {
       case 'ack':
         return this.onAck(msg.id, msg.err);
+      case 'durable':
+        return this.onDurable(msg.upTo, msg.err);
       case 'ready':
-        this.keyId = msg.keyId;
-        this.publicKeyPath = msg.publicKeyPath;
-        if (msg.recovered > 0) log.warn({ event: 'recording_recovered', segments: msg.recovered }, 'sealed unsealed segments left by a crash');
-        this.readyResolve?.(null);
-        this.readyResolve = null;
+        return this.onReady(msg.keyId, msg.publicKeyPath, msg.recovered);
+      case 'initError': {
+        const err = new TapegateError('TG_RECORDER_START_FAILED', 500, `cannot start the recorder in ${this.options.dataDir}: ${msg.message}`);
+        if (this.readyResolve) {
+          this.readyResolve(err);
+          this.readyResolve = null;
+        } else {
+          // a restarted thread could not start: let it exit; onWorkerGone schedules the next try
+          log.error({ event: 'recorder_thread_restart_failed', err: msg.message }, 'the restarted recorder thread could not start');
+          void this.worker.terminate();
+        }
         return;
-      case 'initError':
-        this.readyResolve?.(new TapegateError('TG_RECORDER_START_FAILED', 500, `cannot start the recorder in ${this.options.dataDir}: ${msg.message}`));
-        this.readyResolve = null;
-        return;
+      }
       case 'sealed':
         this.options.sealedListener?.onSealed(msg.segment);
         return;
@@ -333,19 +429,40 @@ export class Recorder implements ExchangeSink {
     }
   }
 
+  private onReady(keyId: string, publicKeyPath: string, recovered: number): void {
+    this.keyId = keyId;
+    this.publicKeyPath = publicKeyPath;
+    if (recovered > 0) log.warn({ event: 'recording_recovered', segments: recovered }, 'sealed unsealed segments left by a crash');
+    this.workerUp = true;
+    if (this.readyResolve) {
+      this.readyResolve(null);
+      this.readyResolve = null;
+    } else {
+      log.warn({ event: 'recorder_thread_restarted', recoveredSegments: recovered, queuedFrames: this.queued.length }, 'recorder thread restarted; accepting exchanges again');
+      this.failure = null;
+    }
+    const queued = this.queued;
+    this.queued = [];
+    for (const q of queued) {
+      this.inflight.push(q.entry);
+      this.worker.postMessage(q.msg, q.transfer);
+    }
+  }
+
   private onAck(id: number, err: string | undefined): void {
     const entry = this.inflight.shift();
     if (!entry || entry.id !== id) {
-      this.onWorkerGone(new Error(`recorder thread acknowledged frame ${id} out of order`));
+      this.onWorkerGone(this.worker, new Error(`recorder thread acknowledged frame ${id} out of order`));
+      void this.worker.terminate();
       return;
     }
     this.unwritten -= entry.length;
     if (entry.slot >= 0) this.freeSlots.push(entry.slot);
     if (err && !this.failure) this.failure = new Error(err);
     if (entry.waiters) {
-      this.syncInFlight = false;
-      const e = err ? recordingFailed(err) : null;
-      for (const w of entry.waiters) w(e);
+      this.commitUnwritten = false;
+      if (err) this.failWaiters(entry.waiters, err);
+      else this.unsynced.push(entry);
       if (this.waiting.length > 0 && !this.commitScheduled) this.commit();
     }
     if (this.drainWaiters.length > 0 && this.drained) {
@@ -355,28 +472,110 @@ export class Recorder implements ExchangeSink {
     }
   }
 
-  private onWorkerGone(err: Error): void {
-    if (!this.failure) log.error({ event: 'recorder_thread_failed', err: err.message }, 'recorder thread failed');
+  private onDurable(upTo: number, err: string | undefined): void {
+    while (this.unsynced.length > 0 && this.unsynced[0]!.id <= upTo) {
+      const entry = this.unsynced.shift()!;
+      if (err) this.failWaiters(entry.waiters!, err);
+      else for (const w of entry.waiters!) w.cb(null);
+    }
+  }
+
+  /**
+   * The writer thread died (an uncaught error, a native crash, terminate()). Frames it had not
+   * acknowledged may or may not be in the segment file: their slots are free again, a gap record
+   * says how many records they held (an upper bound of what is lost), and every exchange waiting
+   * for durability is failed (core/ breaks those responses; amend() records why). A new thread is
+   * started after retryIntervalMs (doubling for repeated crashes, up to 30 s); it recovers the
+   * unsealed segment, and healthy stays false until it is ready.
+   */
+  private onWorkerGone(worker: Worker, err: Error): void {
+    if (worker !== this.worker) return;
+    const wasUp = this.workerUp;
+    this.workerUp = false;
+    if (this.closed) {
+      const e = recordingFailed(`the recorder thread failed while closing (${err.message})`);
+      for (const f of this.inflight.splice(0)) for (const w of f.waiters ?? []) w.cb(e);
+      for (const f of this.unsynced.splice(0)) for (const w of f.waiters ?? []) w.cb(e);
+      this.closeResolve?.(err.message);
+      this.closeResolve = null;
+      return;
+    }
+    if (this.readyResolve) {
+      this.readyResolve(err);
+      this.readyResolve = null;
+      return;
+    }
+    if (wasUp || !this.failure) log.error({ event: 'recorder_thread_failed', err: err.message }, 'recorder thread failed; restarting it');
     this.failure = err;
-    this.readyResolve?.(err);
-    this.readyResolve = null;
-    const e = recordingFailed(err.message);
-    for (const f of this.inflight.splice(0)) if (f.waiters) for (const w of f.waiters) w(e);
-    for (const w of this.waiting.splice(0)) w(e);
-    this.closeResolve?.(err.message);
-    this.closeResolve = null;
+    const detail = `the recorder thread failed (${err.message})`;
+    let records = 0;
+    let bytes = 0;
+    let fromNs = 0n;
+    let toNs = 0n;
+    const failed: Waiter[] = [];
+    for (const f of this.inflight.splice(0)) {
+      this.unwritten -= f.length;
+      if (f.slot >= 0) this.freeSlots.push(f.slot);
+      if (f.meta) {
+        records += f.meta.records;
+        bytes += f.length;
+        if (f.meta.firstNs > 0n && (fromNs === 0n || f.meta.firstNs < fromNs)) fromNs = f.meta.firstNs;
+        if (f.meta.lastNs > toNs) toNs = f.meta.lastNs;
+      }
+      if (f.waiters) failed.push(...f.waiters);
+    }
+    for (const f of this.unsynced.splice(0)) failed.push(...f.waiters!);
+    failed.push(...this.waiting.splice(0));
+    this.commitUnwritten = false;
+    if (records > 0) {
+      const now = nowNs();
+      this.frame.addRecord(encodeGap(records, bytes, fromNs || now, toNs || now, `${detail}: records of frames it had not acknowledged may be missing (at most this many)`));
+      this.frame.noteNs(fromNs || now);
+      this.frame.noteNs(toNs || now);
+    }
+    this.failWaiters(failed, detail);
+    const ws = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of ws) w();
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (this.closed || this.restartTimer) return;
+    const now = Date.now();
+    if (now - this.lastCrashMs > 60_000) this.crashes = 0;
+    this.crashes++;
+    this.lastCrashMs = now;
+    const delay = Math.min(this.cfg.retryIntervalMs * 2 ** (this.crashes - 1), MAX_RESTART_DELAY_MS);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.closed) return;
+      this.counters.threadRestarts++;
+      this.worker = this.spawnWorker();
+      this.worker.postMessage(this.initMessage());
+    }, delay);
   }
 
   /** Stops the writer thread without sealing (a failed start). */
   async abort(): Promise<void> {
     this.closed = true;
     clearInterval(this.flushTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.worker.terminate();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.flushTimer);
+    if (!this.workerUp) {
+      // the thread died and its successor is not ready: nothing can be sealed now
+      this.closed = true;
+      if (this.restartTimer) clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+      this.failWaiters(this.waiting.splice(0), 'the recorder is shutting down');
+      await this.worker.terminate();
+      throw recordingFailed('the recorder thread was not running at shutdown; the unsealed segment is recovered at next start');
+    }
     const waiters = this.waiting;
     this.waiting = [];
     if (!this.failure || !this.frame.isEmpty || waiters.length) this.flush(true, waiters);

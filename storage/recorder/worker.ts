@@ -100,6 +100,53 @@ function retry(): void {
   post({ t: 'healthy' });
 }
 
+/**
+ * Sync durability, pipelined: a `sync` frame is written and acknowledged at once (its slot is free
+ * again), and covered by the first fdatasync that starts after it was written. One fdatasync runs
+ * at a time on the thread pool; while it does, this thread keeps compressing and writing the
+ * frames that arrive, and when it returns the next one starts at once if any sync frame is
+ * waiting. `durable` messages confirm by frame id.
+ */
+let pendingSyncId = 0;
+let afterSync: (() => void) | null = null;
+
+function startSync(): void {
+  const cover = pendingSyncId;
+  pendingSyncId = 0;
+  writer.syncAsync((err) => {
+    if (err && !failing) {
+      enterFailing(err);
+    }
+    post(err ? { t: 'durable', upTo: cover, err: `cannot make recording durable: ${errInfo(err).message}` } : { t: 'durable', upTo: cover });
+    if (failing) failPendingSyncs();
+    if (afterSync) {
+      const f = afterSync;
+      afterSync = null;
+      f();
+      return;
+    }
+    if (failing) return;
+    if (pendingSyncId > 0) startSync();
+    else rotateSafely();
+  });
+}
+
+/** Sync frames written but not covered by an fsync when the disk failed: tell the recorder. */
+function failPendingSyncs(): void {
+  if (pendingSyncId === 0 || writer.syncing) return;
+  post({ t: 'durable', upTo: pendingSyncId, err: `recording disk failing: ${failing?.message ?? 'unknown error'}` });
+  pendingSyncId = 0;
+}
+
+function rotateSafely(): void {
+  if (writer.syncing) return; // the fsync callback rotates
+  try {
+    writer.rotateIfDue();
+  } catch (err) {
+    enterFailing(err);
+  }
+}
+
 function handleFrame(id: number, raw: Uint8Array, length: number, meta: FrameMeta, sync: boolean): void {
   if (failing) {
     if (length > 0) retainOrDrop(raw, length, meta);
@@ -111,21 +158,40 @@ function handleFrame(id: number, raw: Uint8Array, length: number, meta: FrameMet
       writer.writeFrame(raw, length, meta);
     } catch (err) {
       enterFailing(err);
+      failPendingSyncs();
       retainOrDrop(raw, length, meta);
       post({ t: 'ack', id, err: `cannot write recording: ${errInfo(err).message}`, code: 'TG_RECORDING_FAILED' });
       return;
     }
   }
-  try {
-    // the frame is in the file now; an fsync error below does not make us write it twice
-    if (sync) writer.sync();
-    writer.rotateIfDue();
-  } catch (err) {
-    enterFailing(err);
-    post({ t: 'ack', id, err: `cannot make recording durable: ${errInfo(err).message}`, code: 'TG_RECORDING_FAILED' });
+  // the frame is in the file now (its bytes are copied out of the slot): free the slot
+  post({ t: 'ack', id });
+  if (sync) {
+    pendingSyncId = id;
+    if (!writer.syncing) startSync();
     return;
   }
-  post({ t: 'ack', id });
+  rotateSafely();
+}
+
+/** Seals the open segment (an fsync covers every pending sync frame) and tells the recorder. */
+function closeNow(id: number): void {
+  if (ageTimer) clearInterval(ageTimer);
+  if (failing) retry();
+  let err: string | undefined;
+  try {
+    if (failing) throw failing;
+    writer.seal();
+  } catch (e) {
+    err = errInfo(e).message;
+  }
+  if (pendingSyncId > 0) {
+    post(err ? { t: 'durable', upTo: pendingSyncId, err: `sealing failed: ${err}` } : { t: 'durable', upTo: pendingSyncId });
+    pendingSyncId = 0;
+  }
+  if (retryTimer) clearInterval(retryTimer);
+  if (!err) releaseLock(init.dataDir); // on failure keep it: the unsealed part awaits the next start
+  post(err ? { t: 'closed', id, err } : { t: 'closed', id });
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -147,11 +213,8 @@ port.on('message', (msg: ToWorker) => {
         const recovered = writer.recoverLeftovers();
         ageTimer = setInterval(() => {
           if (failing) return;
-          try {
-            writer.rotateIfDue();
-          } catch (err) {
-            enterFailing(err);
-          }
+          rotateSafely();
+          if (failing) failPendingSyncs();
         }, Math.max(10, Math.min(1000, Math.floor(init.segmentMaxAgeMs / 4))));
         post({ t: 'ready', keyId: key.keyId, publicKeyPath: writer.publicKeyPath, recovered: recovered.length });
       } catch (err) {
@@ -169,18 +232,9 @@ port.on('message', (msg: ToWorker) => {
       );
       return;
     case 'close': {
-      if (ageTimer) clearInterval(ageTimer);
-      if (failing) retry();
-      let err: string | undefined;
-      try {
-        if (failing) throw failing;
-        writer.seal();
-      } catch (e) {
-        err = errInfo(e).message;
-      }
-      if (retryTimer) clearInterval(retryTimer);
-      if (!err) releaseLock(init.dataDir); // on failure keep it: the unsealed part awaits the next start
-      post(err ? { t: 'closed', id: msg.id, err } : { t: 'closed', id: msg.id });
+      // the segment must not be sealed (its fd closed) under a running fdatasync
+      if (writer.syncing) afterSync = () => closeNow(msg.id);
+      else closeNow(msg.id);
       return;
     }
   }

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   fsyncSync,
@@ -175,6 +176,9 @@ export class SegmentWriter {
   private stats = new SegmentStats();
   private readonly index = new IndexTracker();
   private indexErrors = 0;
+  /** The fd an fdatasync (syncAsync) is running on, -1 when none; it is closed only after that returns. */
+  private syncingFd = -1;
+  private closeAfterSync = false;
 
   constructor(private readonly opts: SegmentWriterOptions) {
     const dirs = segmentDirs(opts.dataDir);
@@ -387,6 +391,46 @@ export class SegmentWriter {
     if (this.fd >= 0) fdatasyncSync(this.fd);
   }
 
+  /** True while a syncAsync() has not called back. */
+  get syncing(): boolean {
+    return this.syncingFd >= 0;
+  }
+
+  /**
+   * fdatasync on the libuv thread pool, so the caller can compress and write the next frames while
+   * the disk flushes (sync durability pipelines commits this way). It covers at least every byte
+   * written before the call. One at a time; do not seal while it runs (the fd stays open until it
+   * returns even if the segment is abandoned meanwhile). Without an open segment everything written
+   * was already made durable by its seal: `cb(null)` on the next tick.
+   */
+  syncAsync(cb: (err: NodeJS.ErrnoException | null) => void): void {
+    if (this.syncingFd >= 0) throw new Error('syncAsync() while another one runs');
+    if (this.fd < 0) {
+      process.nextTick(cb, null);
+      return;
+    }
+    const fd = this.fd;
+    this.syncingFd = fd;
+    fdatasync(fd, (err) => {
+      this.syncingFd = -1;
+      if (this.closeAfterSync) {
+        this.closeAfterSync = false;
+        try {
+          closeSync(fd);
+        } catch {
+          // nothing more to lose
+        }
+      }
+      cb(err);
+    });
+  }
+
+  /** Closes a segment fd, or defers that until the fdatasync running on it returns. */
+  private closeFd(fd: number): void {
+    if (fd === this.syncingFd) this.closeAfterSync = true;
+    else closeSync(fd);
+  }
+
   /** Seals the open segment (if any) into the spool. */
   seal(): SealedSegment | null {
     if (this.fd < 0) return null;
@@ -437,7 +481,7 @@ export class SegmentWriter {
       fsyncSync(fd);
       hash.update(region);
     } finally {
-      closeSync(fd);
+      this.closeFd(fd);
     }
     const sha256 = hash.digest('hex');
     const base = `${seqName(seq)}-${sha256.slice(0, 16)}`;
@@ -470,7 +514,7 @@ export class SegmentWriter {
     if (this.fd < 0) return;
     this.index.takeSegment(); // recovery rebuilds this segment's index from the file
     try {
-      closeSync(this.fd);
+      this.closeFd(this.fd);
     } catch {
       // nothing more to lose
     }

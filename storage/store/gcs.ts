@@ -168,7 +168,10 @@ export class GcsStore implements Store {
         const n = end - offset;
         const { bytesRead } = await fh.read(buf, 0, n, offset);
         if (bytesRead !== n) throw new StoreError('local_io', `${path} is shorter than its recorded size ${size}`);
-        const headers: Record<string, string> = { 'content-range': `bytes ${offset}-${end - 1}/${size}`, 'content-length': String(n), 'user-agent': 'tapegate-uploader' };
+        // No explicit Content-Length: fetch derives it from the body. Setting it too sends the header twice,
+        // which undici 7's dispatcher (installed globally as soon as core/upstream imports undici, so in
+        // every gateway process) refuses with "invalid content-length header" before anything is sent.
+        const headers: Record<string, string> = { 'content-range': `bytes ${offset}-${end - 1}/${size}`, 'user-agent': 'tapegate-uploader' };
         // The final request carries the whole object's hashes; GCS refuses to finish on a mismatch.
         if (end === size) headers['x-goog-hash'] = `crc32c=${opts.hashes.crc32c},md5=${opts.hashes.md5Hash}`;
         const res = await fetch(uri, { method: 'PUT', headers, body: buf.subarray(0, n), redirect: 'manual', signal: opts.signal });
@@ -244,7 +247,8 @@ export class GcsStore implements Store {
 // "Range: bytes=0-N" (none when nothing is persisted), or 200/201 with the object once complete. The
 // session URI is its own credential. https://cloud.google.com/storage/docs/performing-resumable-uploads#status-check
 async function sessionStatus(uri: string, signal: AbortSignal | undefined): Promise<{ persisted: number } | { object: Record<string, unknown> }> {
-  const res = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*', 'content-length': '0' }, redirect: 'manual', signal });
+  // fetch sends "Content-Length: 0" for a PUT without a body (see putResumable on why not to set it).
+  const res = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*' }, redirect: 'manual', signal });
   if (res.status === 308) {
     await res.body?.cancel();
     return { persisted: persistedOf(res.headers.get('range')) };
@@ -283,7 +287,11 @@ function infoOf(name: string, md: Record<string, unknown>): ObjectInfo {
 
 /** Error text for logs, without resumable session ids (a session URI lets anyone upload into it). */
 function errorMessage(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/upload_id=[^&\s"']+/g, 'upload_id=[redacted]');
+  let text = err instanceof Error ? err.message : String(err);
+  // fetch() says only "fetch failed"; the socket error that explains it is in `cause`.
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  if (text === 'fetch failed' && cause) text += ` (${[cause.code, cause.message].filter((x) => typeof x === 'string' && x).join(': ')})`;
+  return text.replace(/upload_id=[^&\s"']+/g, 'upload_id=[redacted]');
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -239,6 +239,8 @@ describe('gatekeeper: authenticate → classify → policy → review → creden
     assert.equal(elsewhere.err!.httpStatus, 401, 'the binding holds only for its own session path');
     const notUpload = await admit(gate, cfg, 'DELETE', `/storage/v1/b/bk/o/big.bin?upload_id=${uploadId}`).result;
     assert.equal(notUpload.err!.httpStatus, 401, 'the binding admits nothing but the session');
+    const sideload = await admit(gate, cfg, 'POST', `/upload/storage/v1/b/bk/o?uploadType=media&name=evil&upload_id=${uploadId}`).result;
+    assert.equal(sideload.err!.httpStatus, 401, 'only the session PUTs ride on the binding, not another upload on its path');
 
     // A forged report for an admission that did not create a session is ignored.
     const plain = await admit(gate, cfg, 'GET', '/storage/v1/b/bk/o/a', { who: 'alice' }).result;

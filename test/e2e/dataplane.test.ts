@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliCommand } from '../support/cli.js';
+import { serveGateway } from '../support/gateway.js';
 import { rawExchange, request } from '../support/http-client.js';
 import { startUpstream, type FakeUpstream } from '../support/upstream.js';
 
@@ -38,11 +39,12 @@ interface Gateway {
 }
 
 async function startGateway(extra: Record<string, unknown> = {}): Promise<Gateway> {
-  const file = path.join(dir, `config-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      dataDir: path.join(dir, 'data'),
+  // test/support/gateway.ts passes --port 0 --admin-port 0: flags override the file's 8080/9090.
+  const gw = await serveGateway({
+    dir,
+    dataDir: path.join(dir, 'data'),
+    startTimeoutMs: 20_000,
+    config: {
       drainTimeoutMs: 5000,
       listen: { host: '127.0.0.1', port: 8080, adminPort: 9090 },
       connections: [
@@ -50,36 +52,9 @@ async function startGateway(extra: Record<string, unknown> = {}): Promise<Gatewa
         { name: 'test', match: { pathPrefixes: ['/t/'] }, upstream: up.origin },
       ],
       ...extra,
-    }),
-  );
-  // Flags override the file (the file's 8080/9090 would collide with other runs).
-  const { command, args } = cliCommand(['serve', '--config', file, '--port', '0', '--admin-port', '0', '--data-dir', path.join(dir, 'data')]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const ports = await new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /"event":"listening"[^\n]*"port":(\d+)[^\n]*"adminPort":(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), adminPort: Number(m[2]) });
-      }
-    });
-    child.on('exit', () => reject(new Error(`gateway exited: ${stderr}`)));
-  });
-  return {
-    child,
-    ...ports,
-    exited,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
     },
-  };
+  });
+  return { child: gw.child, port: gw.port, adminPort: gw.adminPort, exited: gw.exited, stop: gw.kill };
 }
 
 function rssBytes(pid: number): number {

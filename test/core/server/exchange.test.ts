@@ -499,3 +499,72 @@ test('body bytes arriving while an asynchronous gate decides (no body asked for)
   const ex = await sink.ended(a.headers['x-tapegate-exchange-id'] as string);
   assert.equal(Buffer.concat(ex.requestBody).length, body.length);
 });
+
+/** Sends requests one after another on ONE keep-alive connection; resolves each response's status and body. */
+async function keepAliveExchanges(port: number, requests: Array<{ head: string; body: Buffer }>, timeoutMs = 5000): Promise<Array<{ status: number; body: string }>> {
+  const s = net.connect(port, '127.0.0.1');
+  const out: Array<{ status: number; body: string }> = [];
+  let buf = Buffer.alloc(0);
+  let wake: (() => void) | null = null;
+  let closed = false;
+  s.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    wake?.();
+  });
+  s.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  s.on('error', () => undefined);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (const r of requests) {
+      s.write(Buffer.concat([Buffer.from(r.head), r.body]));
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end !== -1) {
+          const head = buf.subarray(0, end).toString('latin1');
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+          if (buf.length >= end + 4 + length) {
+            out.push({ status: Number(head.split(' ')[1]), body: buf.subarray(end + 4, end + 4 + length).toString() });
+            buf = buf.subarray(end + 4 + length);
+            break;
+          }
+        }
+        if (closed) throw new Error(`the gateway closed the keep-alive connection after ${out.length} responses`);
+        if (Date.now() > deadline) throw new Error(`no response ${out.length + 1} within ${timeoutMs} ms (the connection stalled)`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+        wake = null;
+      }
+    }
+    return out;
+  } finally {
+    s.destroy();
+  }
+}
+
+test('a body that fills the upstream buffer with its last chunk leaves the keep-alive connection readable (resumable final chunk)', async () => {
+  // The gate answers late, so the whole 256 KiB chunk is buffered and fed at once: the body buffer is
+  // full exactly when the body ends. The agent socket used to stay paused, and the next request on
+  // the connection (a resumable upload's final PUT) was never read, then reset.
+  const gate = new TestGate((_f, done) => setTimeout(() => done(null, { identity: alice, operation: '', resource: '', decision: { action: 'allow', rule: 'r' }, upstreamAuthorization: null }), 30));
+  const { port, sink } = await start({ gate });
+  const put = (n: number, fill: number) => ({
+    head: `PUT /t/up?tg=echo&upload_id=u1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${n}\r\nContent-Range: bytes */*\r\n\r\n`,
+    body: Buffer.alloc(n, fill),
+  });
+  const answers = await keepAliveExchanges(port, [put(256 * 1024, 1), put(256 * 1024, 2), put(88 * 1024, 3)]);
+  assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+  assert.deepEqual(answers.map((a) => JSON.parse(a.body).bodyBytes), [256 * 1024, 256 * 1024, 88 * 1024]);
+  const puts = sink.exchanges.filter((e) => e.head.method === 'PUT');
+  assert.equal(puts.length, 3);
+  for (const e of puts) await sink.ended(e.head.exchangeId);
+  assert.deepEqual(puts.map((e) => Buffer.concat(e.requestBody).length), [256 * 1024, 256 * 1024, 88 * 1024]);
+  // Same with the synchronous pass-through gate and bodies larger than the buffer.
+  const h = await start();
+  const again = await keepAliveExchanges(h.port, [put(600 * 1024, 4), put(256 * 1024, 5), put(1000, 6)]);
+  assert.deepEqual(again.map((a) => JSON.parse(a.body).bodyBytes), [600 * 1024, 256 * 1024, 1000]);
+});

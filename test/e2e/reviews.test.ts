@@ -14,12 +14,6 @@ import { tempDir, withTimeout } from '../core/approvals/helpers.js';
 import { GcsEmulator } from '../support/gcs-emulator/index.js';
 
 /**
- * PENDING (not run by `npm test` until renamed to reviews.test.ts): fails on two data-plane bugs in
- * core/server/exchange.ts, not on the gate — (1) a request body arriving while an asynchronous
- * admission is pending when bodyNeeded() was 0 hits `this.early!.push` with early === null;
- * (2) the final chunk of a resumable upload (200 + JSON after 308s) gets ECONNRESET, also with
- * PassThroughGate. With (1) worked around, the hold/approve/deny and two-instance tests pass.
- *
  * Whole-gateway runs of the review flow: the real @google-cloud/storage client, through the uWS data
  * plane and the real gate (development issuer tokens), to the GCS emulator standing in for Google.
  * A delete is held until an approver decides through the admin API; two gateway instances share
@@ -158,6 +152,8 @@ describe('e2e: dangerous calls wait for a person', () => {
       await bucket.file('doomed.txt').save('remove me', { resumable: false });
       const [files] = await bucket.getFiles();
       assert.deepEqual(files.map((f) => f.name).sort(), ['doomed.txt', 'precious.txt']);
+      // Multipart uploads arrive whole (the gate reads their leading bytes before deciding).
+      assert.equal(emulator.getObject(BUCKET, 'precious.txt')!.data.toString(), 'keep me');
 
       // Approved: the delete goes through, once.
       const deletion = bucket.file('doomed.txt').delete();
