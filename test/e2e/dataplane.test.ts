@@ -34,6 +34,8 @@ interface Gateway {
   child: ChildProcess;
   port: number;
   adminPort: number;
+  /** Authorization header value: a development-issuer token that the config's policy allows. */
+  auth: string;
   exited: Promise<number | null>;
   stop(): Promise<void>;
 }
@@ -51,10 +53,34 @@ async function startGateway(extra: Record<string, unknown> = {}): Promise<Gatewa
         { name: 'storage', match: { pathPrefixes: ['/storage/v1/', '/upload/storage/v1/', '/download/storage/v1/'] }, upstream: up.origin },
         { name: 'test', match: { pathPrefixes: ['/t/'] }, upstream: up.origin },
       ],
+      // serve runs the real gate: callers carry a dev-issuer token and the policy lets them through.
+      policy: { rules: [{ name: 'e2e-agents', groups: ['agents'], action: 'allow' }] },
       ...extra,
     },
   });
-  return { child: gw.child, port: gw.port, adminPort: gw.adminPort, exited: gw.exited, stop: gw.kill };
+  let auth: string;
+  try {
+    auth = `Bearer ${await devToken(gw.configFile)}`;
+  } catch (err) {
+    await gw.kill();
+    throw err;
+  }
+  return { child: gw.child, port: gw.port, adminPort: gw.adminPort, auth, exited: gw.exited, stop: gw.kill };
+}
+
+/** A token from `tapegate dev-token`, signed with the key the gateway created in its data dir. */
+async function devToken(configFile: string): Promise<string> {
+  const { command, args } = cliCommand(['dev-token', '--sub', 'e2e-agent', '--groups', 'agents', '--config', configFile]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(timer);
+  assert.equal(code, 0, `tapegate dev-token failed: ${err}`);
+  return out.trim().split('\n').pop()!;
 }
 
 function rssBytes(pid: number): number {
@@ -88,7 +114,7 @@ test('a 1 GiB download and a 1 GiB upload stream through with RSS under 200 MB',
     const t0 = Date.now();
     const received = await new Promise<number>((resolve, reject) => {
       http
-        .get({ host: '127.0.0.1', port: gw.port, path: `/download/storage/v1/b/b/o/big?alt=media&size=${GiB}`, agent: false }, (res) => {
+        .get({ host: '127.0.0.1', port: gw.port, path: `/download/storage/v1/b/b/o/big?alt=media&size=${GiB}`, headers: { authorization: gw.auth }, agent: false }, (res) => {
           let n = 0;
           res.on('data', (c: Buffer) => (n += c.length));
           res.on('end', () => resolve(res.complete ? n : -1));
@@ -105,7 +131,7 @@ test('a 1 GiB download and a 1 GiB upload stream through with RSS under 200 MB',
     const t1 = Date.now();
     const answer = await new Promise<string>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: gw.port, method: 'POST', path: '/upload/storage/v1/b/b/o?uploadType=media&name=big', agent: false },
+        { host: '127.0.0.1', port: gw.port, method: 'POST', path: '/upload/storage/v1/b/b/o?uploadType=media&name=big', headers: { authorization: gw.auth }, agent: false },
         (res) => {
           let body = '';
           res.on('data', (d) => (body += d));
@@ -145,7 +171,7 @@ test('a slow-reading agent does not grow the gateway memory: the upstream is pau
     const size = 512 * MiB;
     let read = 0;
     await new Promise<void>((resolve, reject) => {
-      const s = net.connect(gw.port, '127.0.0.1', () => s.write(`GET /download/storage/v1/b/b/o/x?alt=media&size=${size} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      const s = net.connect(gw.port, '127.0.0.1', () => s.write(`GET /download/storage/v1/b/b/o/x?alt=media&size=${size} HTTP/1.1\r\nHost: x\r\nAuthorization: ${gw.auth}\r\n\r\n`));
       s.on('error', reject);
       s.pause();
       // Read 64 KiB every 10 ms (~6 MB/s) for 2 s, far slower than the upstream can send; unpaused, the
@@ -174,7 +200,7 @@ test('a slow-reading agent does not grow the gateway memory: the upstream is pau
 test('admin port: /healthz, /readyz and /metrics with request counts by connection and status', { timeout: 30_000 }, async () => {
   const gw = await startGateway();
   try {
-    assert.equal((await request(gw.port, { path: '/storage/v1/b/x' })).status, 200);
+    assert.equal((await request(gw.port, { path: '/storage/v1/b/x', headers: { authorization: gw.auth } })).status, 200);
     assert.equal((await request(gw.port, { path: '/nowhere' })).status, 404);
     const health = await request(gw.adminPort, { path: '/healthz' });
     assert.equal(health.status, 200);
@@ -194,7 +220,7 @@ test('admin port: /healthz, /readyz and /metrics with request counts by connecti
 test('oversized request heads get an error and the gateway keeps serving; the limit is configurable', { timeout: 30_000 }, async () => {
   const gw = await startGateway({ listen: { host: '127.0.0.1', port: 8080, adminPort: 9090, maxHeaderBytes: 2048 } });
   try {
-    const small = await request(gw.port, { path: '/storage/v1/b/x', headers: { 'x-big': 'a'.repeat(1024) } });
+    const small = await request(gw.port, { path: '/storage/v1/b/x', headers: { 'x-big': 'a'.repeat(1024), authorization: gw.auth } });
     assert.equal(small.status, 200);
     const before = up.seen.length;
     // Over the configured limit, under uWS's own 4 KiB: a clear 431 however the head is segmented.
@@ -206,7 +232,7 @@ test('oversized request heads get an error and the gateway keeps serving; the li
     const huge = await rawExchange(gw.port, `GET /storage/v1/b/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`);
     assert.doesNotMatch(huge, /^HTTP\/1\.1 200/);
     assert.equal(up.seen.length, before, 'refused heads never reach the upstream');
-    assert.equal((await request(gw.port, { path: '/storage/v1/b/x' })).status, 200);
+    assert.equal((await request(gw.port, { path: '/storage/v1/b/x', headers: { authorization: gw.auth } })).status, 200);
   } finally {
     await gw.stop();
   }
@@ -215,14 +241,14 @@ test('oversized request heads get an error and the gateway keeps serving; the li
 test('SIGTERM drains: not ready, no new connections, in-flight exchanges finish, exit 0', { timeout: 30_000 }, async () => {
   const gw = await startGateway();
   try {
-    const inflight = request(gw.port, { path: '/t/x?tg=slowhead&ms=1200' });
+    const inflight = request(gw.port, { path: '/t/x?tg=slowhead&ms=1200', headers: { authorization: gw.auth } });
     await new Promise((r) => setTimeout(r, 300));
     gw.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     const ready = await request(gw.adminPort, { path: '/readyz' });
     assert.equal(ready.status, 503);
     assert.match(ready.body.toString(), /draining/);
-    await assert.rejects(request(gw.port, { path: '/storage/v1/b/x', timeoutMs: 2000 }));
+    await assert.rejects(request(gw.port, { path: '/storage/v1/b/x', headers: { authorization: gw.auth }, timeoutMs: 2000 }));
     const a = await inflight;
     assert.equal(a.status, 200);
     assert.equal(a.complete, true);
@@ -247,7 +273,7 @@ test('serve reports config errors naming the field and exits non-zero', { timeou
 test('SIGTERM drain has a deadline: exchanges still running are cut and the process exits 0', { timeout: 30_000 }, async () => {
   const gw = await startGateway({ drainTimeoutMs: 500 });
   try {
-    const hanging = request(gw.port, { path: '/t/x?tg=hang', timeoutMs: 10_000 }).catch((e: Error) => e);
+    const hanging = request(gw.port, { path: '/t/x?tg=hang', headers: { authorization: gw.auth }, timeoutMs: 10_000 }).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     gw.child.kill('SIGTERM');

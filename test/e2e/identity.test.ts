@@ -27,8 +27,8 @@ import { request } from '../support/http-client.js';
  * Two instances (A and B) share review state and upload bindings through the emulator (GCS review
  * store). At the end A is stopped and its segments are read back.
  *
- * Not repeated here (test/e2e/reviews.pending.ts, in-process data plane with the dev issuer): the
- * hold/approve/deny mechanics with a capturing sink.
+ * Not repeated here (test/e2e/reviews.test.ts, in-process data plane with the dev issuer): the
+ * hold/approve/deny mechanics and what the data plane hands a sink for a reviewed exchange.
  */
 const run = promisify(execFile);
 const BUCKET = 'e2e-identity';
@@ -130,7 +130,7 @@ describe('e2e: identity, injected credentials and approvals through `tapegate se
   let approverIdToken: string;
   /** Every secret that must never reach a recording. */
   const secrets: string[] = [];
-  /** tokens → the identity the gateway should see; filled as tokens are minted. */
+  /** carol's admin token from A's OIDC sign-in. */
   let adminTokenA = '';
 
   function config(name: 'a' | 'b', keyFile: string): Record<string, unknown> {
@@ -239,10 +239,17 @@ describe('e2e: identity, injected credentials and approvals through `tapegate se
     approverIdToken = await idp.idToken({ sub: 'carol', email: 'carol@example.com', groups: ['approvers'] }, { client: 'tapegate-admin' });
     secrets.push(agentToken, approverIdToken);
     // The `.data` name lets the README's `tapegate dev-token` (no --config) find A's development key from dirA.
-    [a, b] = await Promise.all([
+    const started = await Promise.allSettled([
       serveGateway({ config: config('a', keyFile), dir: tmp.dir, name: 'a', dataDir: path.join(dirA, '.data') }),
       serveGateway({ config: config('b', keyFile), dir: tmp.dir, name: 'b', dataDir: path.join(dirB, '.data') }),
     ]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Never leave the other instance running.
+      await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.kill() : undefined)));
+      throw failed.reason;
+    }
+    [a, b] = started.map((r) => (r as PromiseFulfilledResult<ServedGateway>).value) as [ServedGateway, ServedGateway];
     adminTokenA = await adminSignIn(a, approverIdToken);
   });
 

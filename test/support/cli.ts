@@ -12,7 +12,8 @@ export const repoRoot = fromSource ? path.resolve(here, '../..') : path.resolve(
 
 export function cliCommand(args: string[]): { command: string; args: string[] } {
   if (fromSource) {
-    return { command: process.execPath, args: ['--import', 'tsx', path.join(repoRoot, 'core/cli.ts'), ...args] };
+    // Resolved here, not by name, so a child started with another cwd still finds tsx.
+    return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'core/cli.ts'), ...args] };
   }
   return { command: process.execPath, args: [path.join(repoRoot, 'dist/core/cli.js'), ...args] };
 }
