@@ -170,7 +170,7 @@ async function loopDelay(mode: 'none' | 'inline' | 'thread', seconds: number): P
   }
 }
 
-async function smallExchanges(durability: 'sync' | 'async'): Promise<{ perExchangeUs: number; loopUs: number; exchangesPerSec: number }> {
+async function smallExchanges(durability: 'sync' | 'async'): Promise<{ perExchangeUs: number; loopUs: number; exchangesPerSec: number; cpuUs: number }> {
   const dir = mkdtempSync(path.join(process.env.TG_MEASURE_DIR ?? os.tmpdir(), 'tg-measure-'));
   try {
     const rec = await createRecorder({ recording: recordingSchema.parse({ durability }), instanceId: 'measure', dataDir: dir });
@@ -179,6 +179,7 @@ async function smallExchanges(durability: 'sync' | 'async'): Promise<{ perExchan
     let busyNs = 0n;
     let done = 0;
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage(); // the whole process: event loop and writer thread
     const t = process.hrtime.bigint();
     await new Promise<void>((resolve) => {
       const cb = (): void => {
@@ -202,8 +203,9 @@ async function smallExchanges(durability: 'sync' | 'async'): Promise<{ perExchan
     });
     const dt = process.hrtime.bigint() - t;
     const elu = performance.eventLoopUtilization(elu0);
+    const cpu = process.cpuUsage(cpu0);
     await rec.close();
-    return { perExchangeUs: Number(busyNs) / 1e3 / n, loopUs: (elu.active * 1000) / n, exchangesPerSec: n / (Number(dt) / 1e9) };
+    return { perExchangeUs: Number(busyNs) / 1e3 / n, loopUs: (elu.active * 1000) / n, exchangesPerSec: n / (Number(dt) / 1e9), cpuUs: (cpu.user + cpu.system) / n };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -213,7 +215,7 @@ const out: Record<string, unknown> = {};
 if (process.argv.includes('--only=small')) {
   for (const d of ['sync', 'async'] as const) {
     const s = await smallExchanges(d);
-    process.stdout.write(`${d}: ${s.perExchangeUs.toFixed(1)} µs in recorder calls, ${s.loopUs.toFixed(1)} µs loop busy per exchange, ${Math.round(s.exchangesPerSec)} exchanges/s\n`);
+    process.stdout.write(`${d}: ${s.perExchangeUs.toFixed(1)} µs in recorder calls, ${s.loopUs.toFixed(1)} µs loop busy, ${s.cpuUs.toFixed(1)} CPU-µs both threads per exchange, ${Math.round(s.exchangesPerSec)} exchanges/s\n`);
   }
   process.exit(0);
 }

@@ -22,11 +22,15 @@ import { compilePolicy, type Policy } from './policy/index.js';
 /** What the gate needs from core/auth (its Authenticator satisfies it). */
 export interface CallerAuthenticator {
   authenticate(headers: HeaderList): Promise<Identity>;
+  /** The identity when the caller's token is already verified and cached, else undefined (no Promise: the hot path). */
+  authenticateCached?(headers: HeaderList): Identity | undefined;
 }
 
 /** What the gate needs from core/credentials (its CredentialProvider satisfies it). */
 export interface UpstreamCredential {
   authorization(): Promise<string | null>;
+  /** The current value when it is fresh and needs no refresh, else undefined (no Promise: the hot path). */
+  cachedAuthorization?(): string | null | undefined;
 }
 
 export interface GateDeps {
@@ -152,6 +156,12 @@ export class Gatekeeper implements Gate {
   }
 
   private authenticate(facts: RequestFacts, c: Classification, done: (err: TapegateError | null, admission: Admission | null) => void): void {
+    // A token seen before decides synchronously: no Promise or closure per request.
+    const known = this.deps.authenticator.authenticateCached?.(facts.headers);
+    if (known !== undefined) {
+      this.decide(facts, c, known, done);
+      return;
+    }
     this.deps.authenticator.authenticate(facts.headers).then(
       (identity) => this.decide(facts, c, identity, done),
       (err: unknown) => {
@@ -215,7 +225,8 @@ export class Gatekeeper implements Gate {
   ): void {
     const provider = this.credentials.get(facts.connection.name);
     const finish = (authorization: string | null) => {
-      const admission: Admission = { ...base, upstreamAuthorization: authorization };
+      // Explicit fields, not a spread: this runs once per admitted request.
+      const admission: Admission = { identity: base.identity, operation: base.operation, resource: base.resource, decision: base.decision, upstreamAuthorization: authorization };
       if (createsUploadSession) {
         admission.createsUploadSession = true;
         this.sessionStarts.set(admission, { connection: facts.connection.name, path: facts.path });
@@ -223,8 +234,13 @@ export class Gatekeeper implements Gate {
       done(null, admission);
     };
     if (!provider) {
-      // Always answer asynchronously: the data plane may still be inside its admit() call.
-      queueMicrotask(() => finish(null));
+      // Synchronously is fine: the data plane accepts an answer from inside its admit() call.
+      finish(null);
+      return;
+    }
+    const fresh = provider.cachedAuthorization?.();
+    if (fresh !== undefined) {
+      finish(fresh);
       return;
     }
     provider.authorization().then(finish, (err: unknown) => {

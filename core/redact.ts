@@ -13,6 +13,8 @@ export function redactValue(value: string): string {
   return `[redacted sha256:${digest}]`;
 }
 
+const MAX_REMEMBERED_MARKERS = 1024;
+
 export class HeaderRedactor {
   private readonly names: Set<string>;
   constructor(extraNames: readonly string[] = []) {
@@ -28,8 +30,22 @@ export class HeaderRedactor {
     const out: HeaderList = new Array(headers.length);
     for (let i = 0; i < headers.length; i++) {
       const [name, value] = headers[i]!;
-      out[i] = this.names.has(name) ? [name, redactValue(value)] : [name, value];
+      out[i] = this.names.has(name) ? [name, this.marker(value)] : [name, value];
     }
     return out;
+  }
+
+  // Agents reuse one token for many requests: remember the last markers instead of hashing each
+  // time (a SHA-256 per request was ~3% of the gateway's CPU). Bounded; cleared when full.
+  private readonly markers = new Map<string, string>();
+
+  private marker(value: string): string {
+    let m = this.markers.get(value);
+    if (m === undefined) {
+      m = redactValue(value);
+      if (this.markers.size >= MAX_REMEMBERED_MARKERS) this.markers.clear();
+      this.markers.set(value, m);
+    }
+    return m;
   }
 }

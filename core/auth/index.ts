@@ -49,6 +49,18 @@ class TapegateAuthenticator implements Authenticator {
     this.cache = new TokenCache(cacheSize);
   }
 
+  authenticateCached(headers: HeaderList): Identity | undefined {
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i]![0] === 'authorization') {
+        const v = headers[i]![1];
+        // Only the plain "Bearer <jwt>" form; anything else takes the full path (and its errors).
+        if (v.length < 8 || !v.startsWith('Bearer ')) return undefined;
+        return this.cache.get(v.slice(7).trim(), Date.now());
+      }
+    }
+    return undefined;
+  }
+
   async authenticate(headers: HeaderList): Promise<Identity> {
     let authorization: string | undefined;
     for (let i = 0; i < headers.length; i++) {

@@ -13,6 +13,8 @@ import { buildClient } from './sources.js';
 export interface CredentialProvider {
   /** 'Bearer <access token>', or null when the connection injects no credential. Never log it. */
   authorization(): Promise<string | null>;
+  /** The value when it is fresh (no refresh due), else undefined: lets the gate answer without a Promise. */
+  cachedAuthorization?(): string | null | undefined;
 }
 
 /** A token this close to expiry is never handed out: it could expire on its way upstream. */
@@ -22,7 +24,7 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
 /** When a token endpoint gives no expiry, assume this lifetime. */
 const ASSUMED_LIFETIME_MS = 5 * 60_000;
 
-const none: CredentialProvider = { authorization: () => Promise.resolve(null) };
+const none: CredentialProvider = { authorization: () => Promise.resolve(null), cachedAuthorization: () => null };
 
 export function createCredentialProvider(cfg: CredentialsConfig | undefined): CredentialProvider {
   return cfg ? new CachedCredential(cfg) : none;
@@ -41,6 +43,10 @@ class CachedCredential implements CredentialProvider {
 
   constructor(private readonly cfg: CredentialsConfig) {
     this.aheadMs = cfg.refreshAheadSeconds * 1000;
+  }
+
+  cachedAuthorization(): string | undefined {
+    return this.value !== null && Date.now() < this.refreshAtMs ? this.value : undefined;
   }
 
   authorization(): Promise<string> {

@@ -114,9 +114,10 @@ function startSync(): void {
   const cover = pendingSyncId;
   pendingSyncId = 0;
   writer.syncAsync((err) => {
-    if (err && !failing) {
-      enterFailing(err);
-    }
+    if (err && !failing) enterFailing(err);
+    // rotate before confirming, as the unpipelined writer did: a confirmed exchange's segment is
+    // sealed when it is due (the seal's fsync covers nothing more than this one did)
+    if (!failing && pendingSyncId === 0 && !afterSync) rotateSafely();
     post(err ? { t: 'durable', upTo: cover, err: `cannot make recording durable: ${errInfo(err).message}` } : { t: 'durable', upTo: cover });
     if (failing) failPendingSyncs();
     if (afterSync) {
@@ -125,9 +126,7 @@ function startSync(): void {
       f();
       return;
     }
-    if (failing) return;
-    if (pendingSyncId > 0) startSync();
-    else rotateSafely();
+    if (!failing && pendingSyncId > 0) startSync();
   });
 }
 

@@ -94,8 +94,9 @@ export class IndexTracker {
   }
 
   end(exchangeId: string, completedNs: bigint, requestBytes: number, responseBytes: number, outcome: Outcome, error: string, decisionAction: string): void {
-    // started in an earlier run (before a crash): only what the end record knows
-    const e = this.open.get(exchangeId) ?? { ...emptyEntry(), exchangeId };
+    // a second end record amends the first (storage/FORMAT.md §2): same entry when in this segment;
+    // started in an earlier run (before a crash) or segment: only what the end record knows
+    const e = this.open.get(exchangeId) ?? this.segment.get(exchangeId) ?? { ...emptyEntry(), exchangeId };
     this.open.delete(exchangeId);
     e.completedNs = completedNs;
     e.requestBytes = requestBytes;

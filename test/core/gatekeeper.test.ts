@@ -249,6 +249,23 @@ describe('gatekeeper: authenticate → classify → policy → review → creden
     assert.equal(gate.uploadBindings, 1);
   });
 
+  it('answers synchronously (no Promise) for a cached token and a fresh credential; otherwise through the slow path', async () => {
+    const cached = { ...authenticator, authenticateCached: (h: HeaderList) => (h.some(([n, v]) => n === 'authorization' && v === 'Bearer alice') ? agents.alice : undefined) };
+    let slow = 0;
+    const fresh = { authorization: async () => (slow++, 'Bearer slow'), cachedAuthorization: () => 'Bearer fast' };
+    const fast = createGate({ config: cfg, authenticator: cached, credentialsByConnection: { storage: fresh }, reviews });
+    const a = admit(fast, cfg, 'GET', '/storage/v1/b/bk/o/a', { who: 'alice' });
+    assert.equal(a.calls(), 1, 'decided before admit() returned');
+    const { err, admission } = await a.result;
+    assert.equal(err, null);
+    assert.equal(admission!.upstreamAuthorization, 'Bearer fast');
+    assert.equal(slow, 0);
+    // A token the cache does not know goes through authenticate() (asynchronous), with the same rules.
+    const b = admit(fast, cfg, 'GET', '/storage/v1/b/bk/o/a', { who: 'guest' });
+    assert.equal(b.calls(), 0);
+    assert.equal((await b.result).err!.httpStatus, 403);
+  });
+
   it('fails closed with 503 when the credential cannot be obtained', async () => {
     const failing = createGate({
       config: cfg,

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseConfig, type Config } from '../../core/config/index.js';
 import { PassThroughGate } from '../../core/gate/pass-through.js';
 import { createDataPlane, type DataPlane } from '../../core/server/app.js';
@@ -13,6 +11,8 @@ import { SegmentReader, verifyChain } from '../../storage/reader/reader.js';
 import { createRecorder, type Recorder } from '../../storage/recorder/recorder.js';
 import { decompressedRecordBytes } from '../../storage/microbench.js';
 import type { DecodedRecord } from '../../storage/segment/records.js';
+import { cliCommand } from '../support/cli.js';
+import { serveGateway, type ServedGateway } from '../support/gateway.js';
 import { request } from '../support/http-client.js';
 import { startUpstream, type FakeUpstream } from '../support/upstream.js';
 import { recordingConfig, sealedSegments, tempDir, withTimeout } from '../storage/helpers.js';
@@ -22,7 +22,6 @@ import { recordingConfig, sealedSegments, tempDir, withTimeout } from '../storag
  * secrets excepted; a full disk turns into 503s that never reach the upstream; a gateway killed
  * with SIGKILL under load loses no exchange whose response the client fully received.
  */
-const here = path.dirname(fileURLToPath(import.meta.url));
 let upstream: FakeUpstream;
 
 before(async () => {
@@ -159,54 +158,67 @@ test('disk full: the gateway answers 503 and forwards nothing unrecorded; it rec
   }
 });
 
-test('kill -9 of a gateway under load: every exchange whose response was fully received is recorded', { timeout: 90_000 }, async () => {
+test('kill -9 of `tapegate serve` under load: every exchange whose response was fully received is recorded', { timeout: 90_000 }, async () => {
   const { dir, cleanup } = tempDir('tg-e2e-kill-');
+  const dataDir = path.join(dir, 'data');
+  mkdirSync(dataDir);
+  let gw: ServedGateway | null = null;
   try {
-    const fromSource = import.meta.url.endsWith('.ts');
-    const args = fromSource ? ['--import', import.meta.resolve('tsx'), path.join(here, 'recording-gateway-child.ts'), dir, upstream.origin] : [path.join(here, 'recording-gateway-child.js'), dir, upstream.origin];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, sig) => resolve(sig)));
-    const port = await withTimeout(
-      new Promise<number>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          const m = /port (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-        child.on('exit', () => reject(new Error(`gateway exited: ${stderr}`)));
-      }),
-      30_000,
-      'gateway start',
-    );
+    // the real gateway: the embedded development issuer (auth.issuers empty), a policy that admits
+    // the test agent, sync durability
+    gw = await serveGateway({
+      dir,
+      dataDir,
+      config: {
+        instanceId: 'e2e-gw',
+        listen: { host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0 },
+        connections: [{ name: 'storage', match: { pathPrefixes: ['/download/storage/v1/'] }, upstream: upstream.origin, recording: 'full' }],
+        recording: { durability: 'sync' },
+        policy: { rules: [{ name: 'e2e-agent-reads', subjects: ['e2e-agent'], groups: ['ops'], action: 'allow' }] },
+      },
+    });
+    const { command, args } = cliCommand(['dev-token', '--sub', 'e2e-agent', '--groups', 'ops', '--data-dir', dataDir]);
+    const token = execFileSync(command, args, { encoding: 'utf8', timeout: 30_000 }).trim().split('\n').pop()!;
+    const headers = { authorization: `Bearer ${token}` };
+    const probe = await request(gw.port, { path: '/download/storage/v1/b/b/o/probe?alt=media&size=16', headers });
+    assert.equal(probe.status, 200, `the test agent is admitted: ${probe.body.toString()}`);
+
+    const port = gw.port;
+    const served = gw;
     const received: string[] = [];
     let killed = false;
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; i < 500 && !killed; i++) {
         try {
-          const r = await request(port, { path: `/download/storage/v1/b/b/o/w${w}-${i}?alt=media&size=32768`, timeoutMs: 5000 });
+          const r = await request(port, { path: `/download/storage/v1/b/b/o/w${w}-${i}?alt=media&size=32768`, headers, timeoutMs: 5000 });
           if (r.status === 200 && r.complete && r.body.length === 32768) received.push(String(r.headers['x-tapegate-exchange-id']));
         } catch {
           // the gateway died under us
         }
         if (received.length >= 200 && !killed) {
           killed = true;
-          child.kill('SIGKILL');
+          served.child.kill('SIGKILL');
         }
       }
     };
     await withTimeout(Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker)), 60_000, 'load');
-    if (!killed) child.kill('SIGKILL');
-    assert.equal(await withTimeout(exited, 10_000, 'gateway exit'), 'SIGKILL');
+    if (!killed) served.child.kill('SIGKILL');
+    await withTimeout(served.exited, 10_000, 'gateway exit');
+    assert.equal(served.child.signalCode, 'SIGKILL');
+    gw = null;
 
-    const rec = await createRecorder({ recording: recordingConfig(), instanceId: 'e2e-gw', dataDir: dir });
+    // what the next start does first: recover the unsealed segment
+    const rec = await createRecorder({ recording: recordingConfig(), instanceId: 'e2e-gw', dataDir });
     await rec.close();
-    const recs = await records(dir);
+    const recs = await records(dataDir);
     const completed = new Set(recs.filter((r) => r.type === 'end' && r.outcome === 'completed').map((r) => (r.type === 'end' ? r.exchangeId : '')));
     const missing = received.filter((id) => !completed.has(id));
     assert.ok(received.length >= 200);
     assert.deepEqual(missing, [], `${missing.length} of ${received.length} fully received exchanges are not in the recording`);
+    const raw = Buffer.concat(sealedSegments(dataDir).map((f) => decompressedRecordBytes(f)));
+    assert.equal(raw.includes(token.split('.')[2]!), false, 'the agent token never reaches the recording');
   } finally {
+    if (gw) await gw.kill();
     cleanup();
   }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { nowNs } from '../../../core/clock.js';
@@ -83,14 +83,34 @@ test('disk full: the failing exchange gets an error, begin() returns null, rejec
     const files = sealedSegments(dataDir);
     const chain = await verifyChain(files);
     assert.deepEqual(chain.damage, []);
+    // the last end record of an exchange is the one that counts (an amendment follows the original)
     const outcomes = new Map<string, string>();
+    const errors = new Map<string, string>();
+    const endCount = new Map<string, number>();
     for (const f of files) {
-      for await (const e of new SegmentReader(f).events()) if (e.type === 'record' && e.record.type === 'end') outcomes.set(e.record.exchangeId, e.record.outcome);
+      for await (const e of new SegmentReader(f).events()) {
+        if (e.type !== 'record' || e.record.type !== 'end') continue;
+        outcomes.set(e.record.exchangeId, e.record.outcome);
+        errors.set(e.record.exchangeId, e.record.error);
+        endCount.set(e.record.exchangeId, (endCount.get(e.record.exchangeId) ?? 0) + 1);
+      }
     }
     assert.equal(outcomes.get(refused.exchangeId), 'rejected_unrecordable');
     assert.equal(outcomes.get(after.exchangeId), 'completed');
-    // the exchange whose write failed was kept in the memory reserve and written after recovery
-    for (const id of ids) assert.equal(outcomes.get(id), 'completed', `exchange ${id} missing`);
+    // the exchanges before the failure were confirmed and say so
+    for (const id of ids.slice(0, -1)) assert.equal(outcomes.get(id), 'completed', `exchange ${id} missing`);
+    // the exchange whose write failed was kept in the memory reserve and written after recovery,
+    // followed by an amending end record: its agent got an error, so it must not read "completed"
+    const failedId = ids[ids.length - 1]!;
+    assert.equal(endCount.get(failedId), 2, 'original end record and its amendment');
+    assert.equal(outcomes.get(failedId), 'upstream_error');
+    assert.match(errors.get(failedId) ?? '', /^recording failed: /);
+    // and the index line of that exchange says so, keeping what its start record said
+    const lines = files.flatMap((f) => readFileSync(f.replace(/\.tgseg$/, '.index.jsonl'), 'utf8').split('\n').filter(Boolean)).map((l) => JSON.parse(l) as { exchangeId: string; outcome: string; sessionId: string; error: string });
+    const line = lines.filter((l) => l.exchangeId === failedId).pop();
+    assert.equal(line?.outcome, 'upstream_error');
+    assert.equal(line?.sessionId, 's-test');
+    assert.match(line?.error ?? '', /^recording failed: /);
   } finally {
     try {
       disk.release();
