@@ -29,7 +29,10 @@ import { statusLine } from './status.js';
  * Backpressure: request chunks are copied out of uWS (its memory is reused) and pushed to a
  * Readable undici drains; a full buffer pauses the agent's socket. Response chunks go to the agent
  * with tryEnd (Content-Length) or write (chunked); a full socket makes onData return false, which
- * pauses the upstream read until uWS calls onWritable.
+ * pauses the upstream read until uWS calls onWritable. With recording `full` a congested recorder
+ * (sink.congested: bytes waiting for its writer thread) pauses the body's source too (the agent's
+ * socket, the upstream read, or the held body's replay) until sink.onDrain; each direction keeps
+ * a bitmask of pause reasons (Pause) and resumes only when none remains.
  *
  * Hot-path allocation strategy (per proxied request, pino style: measure, then remove what shows):
  * one Exchange (also the undici handler), the header list collected from uWS (the gate's input,
@@ -59,6 +62,18 @@ const enum Framing {
   None = 0,
   Length = 1,
   Chunked = 2,
+}
+
+/**
+ * Why a direction is paused; it resumes only when no reason remains. The agent's socket (request
+ * body) pauses for UpstreamBufferFull (the upstream body buffer, the review spool or the gate's
+ * early-body limit) and RecorderCongested; the upstream read (response body) for AgentSlow (the
+ * agent's socket is full) and RecorderCongested.
+ */
+const enum Pause {
+  AgentSlow = 1,
+  UpstreamBufferFull = 2,
+  RecorderCongested = 4,
 }
 
 const enum Phase {
@@ -120,7 +135,9 @@ export class Exchange {
   // Agent side.
   private agentGone = false;
   private agentEnded = false;
+  /** The uWS socket is paused (for the reasons in agentPause). */
   private agentPaused = false;
+  private agentPause = 0;
   private readonly expectsBody: boolean;
   private bodyEnded: boolean;
   private bodyNeeded = 0;
@@ -138,7 +155,8 @@ export class Exchange {
   // Upstream side.
   private abortUpstream: ((err: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
-  private upstreamPaused = false;
+  /** Reasons the upstream read is paused (onData returned false); resumed when none remain. */
+  private upstreamPause = 0;
   private upstreamDone = false;
   private connectedNs = 0n;
   private firstByteNs = 0n;
@@ -161,6 +179,13 @@ export class Exchange {
   private writableRegistered = false;
   private recordEnded = false;
   private answeredStatus = 0;
+
+  // Recorder backpressure: at most one drain listener per exchange at a time, bound once.
+  private recordsBodies = false;
+  private recorderWaiting = false;
+  private recorderDrainedBound: (() => void) | null = null;
+  private tapChunk: Buffer | null = null;
+  private tapCallback: ((err: Error | null, chunk: Buffer) => void) | null = null;
 
   constructor(ctx: ServerContext, res: HttpResponse, req: HttpRequest) {
     this.ctx = ctx;
@@ -246,6 +271,7 @@ export class Exchange {
     this.connectionName = config.name;
     this.head.connection = config.name;
     this.head.mode = config.recording;
+    this.recordsBodies = config.recording === 'full';
     ctx.metrics.started(config.name);
     this.metricsStarted = true;
     this.maxBody = config.maxRequestBodyBytes;
@@ -300,6 +326,7 @@ export class Exchange {
     if (n > 0) {
       this.recorder?.requestBody(chunk);
       this.body!.feed(chunk);
+      if (!isLast && this.recorderCongested()) this.pauseAgent(Pause.RecorderCongested);
     }
     if (isLast) this.body!.finish();
   }
@@ -340,18 +367,77 @@ export class Exchange {
     this.fail(new TapegateError('TG_AGENT_BODY_TIMEOUT', 408, `no request body bytes arrived for ${limit} ms; the request was abandoned`), 'timeout');
   }
 
+  /** Pausable (request-body.ts), the review spool and the early-body limit: the body's consumer is full. */
   pause(): void {
-    if (!this.agentPaused && !this.agentGone && !this.agentEnded) {
+    this.pauseAgent(Pause.UpstreamBufferFull);
+  }
+
+  resume(): void {
+    this.resumeAgent(Pause.UpstreamBufferFull);
+  }
+
+  private pauseAgent(reason: Pause): void {
+    if (this.agentGone || this.agentEnded) return;
+    this.agentPause |= reason;
+    if (reason === Pause.RecorderCongested) this.waitForRecorder();
+    if (!this.agentPaused) {
       this.agentPaused = true;
       this.res.pause();
     }
   }
 
-  resume(): void {
-    if (this.agentPaused && !this.agentGone && !this.agentEnded) {
+  private resumeAgent(reason: Pause): void {
+    this.agentPause &= ~reason;
+    if (this.agentPause === 0 && this.agentPaused && !this.agentGone && !this.agentEnded) {
       this.agentPaused = false;
       this.res.resume();
     }
+  }
+
+  // ---- recorder backpressure -------------------------------------------------------------------
+
+  /** The recorder has more bytes in flight to its writer than it wants: stop reading bodies. */
+  private recorderCongested(): boolean {
+    if (!this.recordsBodies || this.recorder === null) return false;
+    const sink = this.ctx.sink;
+    return sink.congested === true && sink.onDrain !== undefined;
+  }
+
+  /** Registers this exchange's one drain listener (one-shot in the recorder; re-armed per episode). */
+  private waitForRecorder(): void {
+    if (this.recorderWaiting) return;
+    this.recorderWaiting = true;
+    this.recorderDrainedBound ??= this.onRecorderDrained.bind(this);
+    this.ctx.sink.onDrain!(this.recorderDrainedBound);
+  }
+
+  private onRecorderDrained(): void {
+    this.recorderWaiting = false;
+    try {
+      if (this.upstreamPause & Pause.RecorderCongested) {
+        this.upstreamPause &= ~Pause.RecorderCongested;
+        if (this.upstreamPause === 0 && !this.upstreamDone && !this.agentGone) this.resumeUpstream?.();
+      }
+      if (this.agentPause & Pause.RecorderCongested) this.resumeAgent(Pause.RecorderCongested);
+      const cb = this.tapCallback;
+      if (cb !== null) {
+        const chunk = this.tapChunk!;
+        this.tapCallback = null;
+        this.tapChunk = null;
+        if (!this.agentGone && this.phase !== Phase.Done) cb(null, chunk); // else undici destroyed the replay
+      }
+    } catch (err) {
+      this.crashed(err); // never throw into the recorder's listener loop
+    }
+  }
+
+  /** The held body's replay (dispatchHeld): pass `chunk` on once the recorder has drained. */
+  holdTap(chunk: Buffer, cb: (err: Error | null, chunk: Buffer) => void): boolean {
+    if (!this.recorderCongested()) return false;
+    this.tapChunk = chunk;
+    this.tapCallback = cb;
+    this.waitForRecorder();
+    return true;
   }
 
   /**
@@ -360,6 +446,7 @@ export class Exchange {
    * drops the response object once it has ended, so this is the last chance to resume it.
    */
   private resumeBeforeEnd(): void {
+    this.agentPause = 0;
     if (this.agentPaused && !this.agentGone && !this.agentEnded) {
       this.agentPaused = false;
       this.res.resume();
@@ -498,10 +585,11 @@ export class Exchange {
       return;
     }
     const recorder = this.recorder;
+    const exchange = this;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         recorder?.requestBody(chunk);
-        cb(null, chunk);
+        if (!exchange.holdTap(chunk, cb)) cb(null, chunk); // held: the callback runs on the recorder's drain
       },
     });
     const source = held.body.open() as NodeJS.ReadableStream & { on(e: string, f: (err: Error) => void): unknown };
@@ -533,7 +621,10 @@ export class Exchange {
         }
       }
       if (this.bodyEnded) stream.finish();
-      else this.resume();
+      else {
+        this.resume();
+        if (this.recorderCongested()) this.pauseAgent(Pause.RecorderCongested);
+      }
       this.earlyBytes = 0;
       body = stream;
     }
@@ -612,17 +703,18 @@ export class Exchange {
     if (this.pending !== null) {
       // Only reachable if undici delivers after a pause; keep order, stay bounded to one extra chunk.
       this.pending = Buffer.concat([this.pending, chunk]);
-      this.upstreamPaused = true;
+      this.upstreamPause |= Pause.AgentSlow;
       return false;
     }
     this.current = chunk;
     corkWrite(this);
     this.current = EMPTY;
-    if (this.pending !== null || this.upstreamPaused) {
-      this.upstreamPaused = true;
-      return false;
+    if (this.pending !== null) this.upstreamPause |= Pause.AgentSlow; // onWritable resumes
+    if (this.recorderCongested()) {
+      this.upstreamPause |= Pause.RecorderCongested; // onRecorderDrained resumes
+      this.waitForRecorder();
     }
-    return true;
+    return this.upstreamPause === 0;
   }
 
   onComplete(): void {
@@ -680,7 +772,7 @@ export class Exchange {
         this.watchWritable();
       }
     } else if (!res.write(chunk)) {
-      this.upstreamPaused = true;
+      this.upstreamPause |= Pause.AgentSlow;
       this.watchWritable();
     }
   }
@@ -735,9 +827,9 @@ export class Exchange {
       this.finishWhenFlushed = false;
       corkFinish(this);
     }
-    if (this.upstreamPaused) {
-      this.upstreamPaused = false;
-      if (!this.upstreamDone) this.resumeUpstream?.();
+    if (this.upstreamPause & Pause.AgentSlow) {
+      this.upstreamPause &= ~Pause.AgentSlow;
+      if (this.upstreamPause === 0 && !this.upstreamDone) this.resumeUpstream?.(); // else the recorder's drain resumes
     }
     if (this.agentEnded) this.done();
     return true;

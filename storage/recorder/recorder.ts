@@ -66,6 +66,23 @@ const OFF_RECORDER: ExchangeRecorder = {
   },
 };
 
+/**
+ * The exchange id as UTF-8 for its body records. Ids are ASCII (ULIDs): a small on-heap Uint8Array
+ * filled in JS costs a fraction of Buffer.from's native string conversion (≈ 0.6 µs per exchange,
+ * measured with --only=small).
+ */
+function idBytesOf(id: string): Uint8Array {
+  const n = id.length;
+  if (n > 64) return Buffer.from(id);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c > 127) return Buffer.from(id);
+    out[i] = c;
+  }
+  return out;
+}
+
 class ExchangeRecording implements ExchangeRecorder {
   private requestOffset = 0;
   private responseOffset = 0;
@@ -74,7 +91,7 @@ class ExchangeRecording implements ExchangeRecorder {
   constructor(
     private readonly recorder: Recorder,
     private readonly id: string,
-    private readonly idBytes: Buffer,
+    private readonly idBytes: Uint8Array,
     private readonly bodies: boolean,
   ) {}
 
@@ -264,7 +281,7 @@ export class Recorder implements ExchangeSink {
     this.frame.noteId(head.exchangeId);
     this.frame.noteNs(head.receivedNs);
     this.counters.exchanges++;
-    return new ExchangeRecording(this, head.exchangeId, Buffer.from(head.exchangeId), head.mode === 'full');
+    return new ExchangeRecording(this, head.exchangeId, idBytesOf(head.exchangeId), head.mode === 'full');
   }
 
   reject(head: ExchangeHead, reason: string): void {

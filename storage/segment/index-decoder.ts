@@ -39,14 +39,60 @@ function varint64(b: Uint8Array): bigint {
     } else hi |= (x & 0x7f) << (shift - 32);
     shift += 7;
   } while (x & 0x80);
-  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  // one bigint per value (reading the two halves back as an int64) instead of five: less garbage
+  i64u32[LE ? 0 : 1] = lo >>> 0;
+  i64u32[LE ? 1 : 0] = hi >>> 0;
+  return i64[0]!;
 }
+
+const i64 = new BigInt64Array(1);
+const i64u32 = new Uint32Array(i64.buffer);
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function str(b: Buffer): string {
   const n = varint(b);
   const s = b.toString('utf8', p, p + n);
   p += n;
   return s;
+}
+
+/**
+ * Per-field memory of the last string decoded: most index fields (session, connection, client,
+ * subject, issuer, operation, method, decision) repeat from one exchange to the next, and reusing the
+ * string when the bytes match skips a native decode call and the garbage of a new string each time.
+ */
+interface Memo {
+  n: number;
+  bytes: Uint8Array;
+  s: string;
+}
+const MEMO_MAX = 64;
+const memos: Memo[] = [];
+for (let i = 0; i < 12; i++) memos.push({ n: -1, bytes: new Uint8Array(MEMO_MAX), s: '' });
+const M_SESSION = 0, M_CONNECTION = 1, M_CLIENT = 2, M_SUBJECT = 3, M_ISSUER = 4, M_OPERATION = 5, M_RESOURCE = 6;
+const M_DECISION = 7, M_METHOD = 8, M_ERROR = 9;
+
+function memoStr(b: Buffer, m: Memo): string {
+  const n = varint(b);
+  if (n > MEMO_MAX) {
+    const s = b.toString('utf8', p, p + n);
+    p += n;
+    return s;
+  }
+  const bytes = m.bytes;
+  if (m.n === n) {
+    let i = 0;
+    while (i < n && b[p + i] === bytes[i]) i++;
+    if (i === n) {
+      p += n;
+      return m.s;
+    }
+  }
+  for (let i = 0; i < n; i++) bytes[i] = b[p + i]!;
+  m.n = n;
+  m.s = b.toString('utf8', p, p + n);
+  p += n;
+  return m.s;
 }
 
 function skip(b: Uint8Array, wire: number): void {
@@ -60,21 +106,24 @@ function skip(b: Uint8Array, wire: number): void {
   else throw new Error(`wire type ${wire} in an index record`);
 }
 
-/** The first string field 1 of a nested message (Decision.action) ; fields 1 and 2 for Identity. */
-function nested(b: Buffer, want: number): [string, string] {
+/** nested()'s second field (set with its return value: no tuple per call). */
+let f2 = '';
+
+/** The first string field 1 of a nested message (Decision.action); with want 2 also field 2 in `f2` (Identity). */
+function nested(b: Buffer, want: number, m1: Memo, m2: Memo): string {
   const n = varint(b);
   const end = p + n;
   let f1 = '';
-  let f2 = '';
+  f2 = '';
   while (p < end) {
     const tag = varint(b);
     const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === 2) f1 = str(b);
-    else if (want === 2 && field === 2 && (tag & 7) === 2) f2 = str(b);
+    if (field === 1 && (tag & 7) === 2) f1 = memoStr(b, m1);
+    else if (want === 2 && field === 2 && (tag & 7) === 2) f2 = memoStr(b, m2);
     else skip(b, tag & 7);
   }
   p = end;
-  return [f1, f2];
+  return f1;
 }
 
 /**
@@ -94,15 +143,15 @@ export function indexRecordBytes(b: Buffer, start: number, end: number, index: I
       const tag = varint(b);
       switch (tag) {
         case 0x0a: e.exchangeId = str(b); break;
-        case 0x12: e.sessionId = str(b); break;
-        case 0x1a: e.connection = str(b); break;
+        case 0x12: e.sessionId = memoStr(b, memos[M_SESSION]!); break;
+        case 0x1a: e.connection = memoStr(b, memos[M_CONNECTION]!); break;
         case 0x20: e.mode = MODES[varint(b)] ?? 'full'; break;
-        case 0x2a: e.clientAddress = str(b); break;
-        case 0x32: [e.subject, e.issuer] = nested(b, 2); break;
-        case 0x3a: e.operation = str(b); break;
-        case 0x42: e.resource = str(b); break;
-        case 0x4a: e.decision = nested(b, 1)[0]; break;
-        case 0x52: e.method = str(b); break;
+        case 0x2a: e.clientAddress = memoStr(b, memos[M_CLIENT]!); break;
+        case 0x32: e.subject = nested(b, 2, memos[M_SUBJECT]!, memos[M_ISSUER]!); e.issuer = f2; break;
+        case 0x3a: e.operation = memoStr(b, memos[M_OPERATION]!); break;
+        case 0x42: e.resource = memoStr(b, memos[M_RESOURCE]!); break;
+        case 0x4a: e.decision = nested(b, 1, memos[M_DECISION]!, memos[M_DECISION]!); break;
+        case 0x52: e.method = memoStr(b, memos[M_METHOD]!); break;
         case 0x68: e.receivedNs = varint64(b); break;
         default: skip(b, tag & 7); // target, request headers, unknown fields
       }
@@ -131,11 +180,11 @@ export function indexRecordBytes(b: Buffer, start: number, end: number, index: I
       switch (tag) {
         case 0x0a: id = str(b); break;
         case 0x10: outcome = OUTCOMES[varint(b)] ?? 'upstream_error'; break;
-        case 0x1a: error = str(b); break;
+        case 0x1a: error = memoStr(b, memos[M_ERROR]!); break;
         case 0x20: completedNs = varint64(b); break;
         case 0x28: req = varint(b); break;
         case 0x30: res = varint(b); break;
-        case 0x3a: decision = nested(b, 1)[0]; break;
+        case 0x3a: decision = nested(b, 1, memos[M_DECISION]!, memos[M_DECISION]!); break;
         default: skip(b, tag & 7);
       }
     }

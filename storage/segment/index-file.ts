@@ -27,6 +27,9 @@ export interface IndexEntry {
   outcome: Outcome | '';
   error: string;
   state: 'ended' | 'open';
+  /** IndexTracker bookkeeping (not written): the segment generation listing this entry (0: none) and its position there. */
+  listedIn: number;
+  listedAt: number;
 }
 
 export function entryFromHead(head: ExchangeHead): IndexEntry {
@@ -50,6 +53,8 @@ export function entryFromHead(head: ExchangeHead): IndexEntry {
     outcome: '',
     error: '',
     state: 'open',
+    listedIn: 0,
+    listedAt: 0,
   };
 }
 
@@ -71,7 +76,14 @@ export function applyEnd(entry: IndexEntry, end: ExchangeEnd): void {
  */
 export class IndexTracker {
   private readonly open = new Map<string, IndexEntry>();
-  private segment = new Map<string, IndexEntry>();
+  /**
+   * This segment's entries in first-seen order. An array, not a second Map keyed by id (a Map entry
+   * per exchange was measurable on the writer thread); an entry's listedIn/listedAt say where it is, and the
+   * by-id lookup that only a second end record of an already ended exchange needs is built on demand.
+   */
+  private segment: IndexEntry[] = [];
+  private generation = 1;
+  private ended: Map<string, IndexEntry> | null = null;
 
   addRecord(r: DecodedRecord): void {
     if (r.type === 'start') {
@@ -83,9 +95,26 @@ export class IndexTracker {
     }
   }
 
+  private add(e: IndexEntry): void {
+    if (e.listedIn === this.generation) return;
+    e.listedIn = this.generation;
+    e.listedAt = this.segment.length;
+    this.segment.push(e);
+    this.ended?.set(e.exchangeId, e);
+  }
+
   start(e: IndexEntry): void {
+    const prev = this.open.get(e.exchangeId);
     this.open.set(e.exchangeId, e);
-    this.segment.set(e.exchangeId, e);
+    if (prev && prev.listedIn === this.generation) {
+      // a repeated start replaces the earlier entry in place (as a Map keyed by id would)
+      e.listedIn = this.generation;
+      e.listedAt = prev.listedAt;
+      this.segment[prev.listedAt] = e;
+      this.ended?.set(e.exchangeId, e);
+      return;
+    }
+    this.add(e);
   }
 
   response(exchangeId: string, status: number): void {
@@ -96,8 +125,9 @@ export class IndexTracker {
   end(exchangeId: string, completedNs: bigint, requestBytes: number, responseBytes: number, outcome: Outcome, error: string, decisionAction: string): void {
     // a second end record amends the first (storage/FORMAT.md §2): same entry when in this segment;
     // started in an earlier run (before a crash) or segment: only what the end record knows
-    const e = this.open.get(exchangeId) ?? this.segment.get(exchangeId) ?? { ...emptyEntry(), exchangeId };
-    this.open.delete(exchangeId);
+    let e = this.open.get(exchangeId);
+    if (e) this.open.delete(exchangeId);
+    else e = this.endedInSegment(exchangeId) ?? { ...emptyEntry(), exchangeId };
     e.completedNs = completedNs;
     e.requestBytes = requestBytes;
     e.responseBytes = responseBytes;
@@ -105,14 +135,24 @@ export class IndexTracker {
     e.error = error;
     e.state = 'ended';
     if (decisionAction) e.decision = decisionAction;
-    this.segment.set(exchangeId, e);
+    this.add(e);
+  }
+
+  private endedInSegment(exchangeId: string): IndexEntry | undefined {
+    if (!this.ended) {
+      this.ended = new Map();
+      for (const e of this.segment) this.ended.set(e.exchangeId, e);
+    }
+    return this.ended.get(exchangeId);
   }
 
   /** The current segment's index as JSON lines; starts the next segment's. */
   takeSegment(): string {
     let out = '';
-    for (const e of this.segment.values()) out += `${indexLine(e)}\n`;
-    this.segment = new Map();
+    for (const e of this.segment) out += `${indexLine(e)}\n`;
+    this.segment = [];
+    this.generation++;
+    this.ended = null;
     return out;
   }
 }
@@ -121,15 +161,28 @@ export function emptyEntry(): IndexEntry {
   return {
     exchangeId: '', sessionId: '', connection: '', mode: 'full', clientAddress: '', subject: '', issuer: '', method: '',
     operation: '', resource: '', decision: '', receivedNs: 0n, completedNs: 0n, status: 0, requestBytes: 0, responseBytes: 0,
-    outcome: '', error: '', state: 'open',
+    outcome: '', error: '', state: 'open', listedIn: 0, listedAt: 0,
   };
 }
 
+let isoMs = -1;
+let isoText = '';
+
+/** ISO time of a nanosecond timestamp; consecutive exchanges often share the millisecond (cached). */
 function isoOf(ns: bigint): string {
-  return ns > 0n ? new Date(Number(ns / 1_000_000n)).toISOString() : '';
+  if (ns <= 0n) return '';
+  const ms = Number(ns / 1_000_000n);
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
 }
 
-/** One JSON line; nanosecond timestamps as decimal strings (they exceed 2^53). */
+/**
+ * One JSON line; nanosecond timestamps as decimal strings (they exceed 2^53). (Building the line by
+ * hand with template strings was measured slower than JSON.stringify on decoded strings.)
+ */
 export function indexLine(e: IndexEntry): string {
   return JSON.stringify({
     exchangeId: e.exchangeId,

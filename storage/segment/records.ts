@@ -110,6 +110,11 @@ export function encodeBodyChunkPb(exchangeId: string, direction: number, offset:
 // ---- hand-rolled BodyChunk encoder ----------------------------------------------------------
 
 export function varintSize(n: number): number {
+  // below 2^31 (every length and almost every count): shifts instead of float division
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
   let size = 1;
   while (n >= 128) {
     n = Math.floor(n / 128);
@@ -119,6 +124,14 @@ export function varintSize(n: number): number {
 }
 
 export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 0x80000000) {
+    while (n > 127) {
+      buf[pos++] = (n & 127) | 128;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+    return pos;
+  }
   while (n >= 128) {
     buf[pos++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

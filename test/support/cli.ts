@@ -15,5 +15,6 @@ export function cliCommand(args: string[]): { command: string; args: string[] } 
     // Resolved here, not by name, so a child started with another cwd still finds tsx.
     return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'core/cli.ts'), ...args] };
   }
-  return { command: process.execPath, args: [path.join(repoRoot, 'dist/core/cli.js'), ...args] };
+  // The CLI of the same build as this file (dist/ or a private --outDir), not whatever dist/ holds.
+  return { command: process.execPath, args: [path.resolve(here, '../../core/cli.js'), ...args] };
 }

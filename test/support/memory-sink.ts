@@ -31,6 +31,46 @@ export class MemorySink implements ExchangeSink {
   requestBytesSeen = 0;
   responseBytesSeen = 0;
   closed = false;
+  /**
+   * Backpressure like storage/recorder's: with `congestAfterBytes` > 0 the sink turns `congested`
+   * once that many body bytes arrived since the last `drain()`, which the test calls (it plays the
+   * writer thread) and which fires the one-shot onDrain listeners.
+   */
+  congestAfterBytes = 0;
+  private sinceDrain = 0;
+  private drainListeners: Array<() => void> = [];
+  /** Most body bytes recorded in one congested episode beyond `congestAfterBytes` (what was not paused). */
+  maxOvershoot = 0;
+  /** Most onDrain listeners pending at once, and how many drains released someone. */
+  maxListeners = 0;
+  drains = 0;
+
+  get congested(): boolean {
+    return this.congestAfterBytes > 0 && this.sinceDrain >= this.congestAfterBytes;
+  }
+
+  onDrain(cb: () => void): void {
+    if (!this.congested) {
+      process.nextTick(cb);
+      return;
+    }
+    this.drainListeners.push(cb);
+    this.maxListeners = Math.max(this.maxListeners, this.drainListeners.length);
+  }
+
+  /** The backlog is written: not congested any more; calls the waiting listeners once. */
+  drain(): void {
+    this.sinceDrain = 0;
+    const ls = this.drainListeners;
+    this.drainListeners = [];
+    if (ls.length > 0) this.drains++;
+    for (const l of ls) l();
+  }
+
+  private noteBody(n: number): void {
+    this.sinceDrain += n;
+    if (this.congestAfterBytes > 0) this.maxOvershoot = Math.max(this.maxOvershoot, this.sinceDrain - this.congestAfterBytes);
+  }
 
   begin(head: ExchangeHead): ExchangeRecorder | null {
     if (this.refuse) return null;
@@ -42,6 +82,7 @@ export class MemorySink implements ExchangeSink {
         assert.equal(ex.end, null, 'requestBody after end');
         assert.equal(ex.responseHead, null, 'requestBody after responseHead');
         sink.requestBytesSeen += chunk.byteLength;
+        sink.noteBody(chunk.byteLength);
         if (sink.keepBodies) ex.requestBody.push(Buffer.from(chunk));
         if (ex.calls[ex.calls.length - 1] !== 'requestBody') ex.calls.push('requestBody');
       },
@@ -55,6 +96,7 @@ export class MemorySink implements ExchangeSink {
         assert.notEqual(ex.responseHead, null, 'responseBody before responseHead');
         assert.equal(ex.end, null, 'responseBody after end');
         sink.responseBytesSeen += chunk.byteLength;
+        sink.noteBody(chunk.byteLength);
         if (sink.keepBodies) ex.responseBody.push(Buffer.from(chunk));
         if (ex.calls[ex.calls.length - 1] !== 'responseBody') ex.calls.push('responseBody');
       },

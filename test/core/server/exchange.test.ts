@@ -568,3 +568,79 @@ test('a body that fills the upstream buffer with its last chunk leaves the keep-
   const again = await keepAliveExchanges(h.port, [put(600 * 1024, 4), put(256 * 1024, 5), put(1000, 6)]);
   assert.deepEqual(again.map((a) => JSON.parse(a.body).bodyBytes), [600 * 1024, 256 * 1024, 1000]);
 });
+
+/** Plays the recorder's writer thread: the congested sink drains every `ms` until stopped. */
+function drainEvery(sink: MemorySink, ms: number): { stop(): void } {
+  const t = setInterval(() => sink.drain(), ms);
+  return {
+    stop() {
+      clearInterval(t);
+      sink.drain();
+    },
+  };
+}
+
+test('a congested recorder pauses the upstream read and the agent upload until it drains', { timeout: 60_000 }, async () => {
+  const sink = new MemorySink();
+  sink.keepBodies = false;
+  sink.congestAfterBytes = 1024 * 1024;
+  const { port } = await start({ sink });
+  const drainer = drainEvery(sink, 40);
+  try {
+    const size = 24 * 1024 * 1024;
+    const down = await request(port, { path: `/download/storage/v1/b/b/o/big?alt=media&size=${size}`, timeoutMs: 30_000 });
+    assert.equal(down.status, 200);
+    assert.equal(down.complete, true);
+    assert.equal(down.body.length, size);
+    assert.equal(down.body[size - 1], patternByte(size - 1));
+    assert.equal((await sink.ended(down.headers['x-tapegate-exchange-id'] as string)).end!.responseBytes, size);
+    // Without the pause the bytes recorded between two drains would be megabytes, not a chunk or so.
+    assert.ok(sink.drains >= 5, `the download waited for the recorder (${sink.drains} drains)`);
+    assert.ok(sink.maxOvershoot <= 512 * 1024, `recorded ${sink.maxOvershoot} bytes past congestion`);
+    assert.equal(sink.maxListeners, 1, 'one drain listener per congested exchange');
+
+    sink.drains = 0;
+    sink.maxOvershoot = 0;
+    const body = Buffer.alloc(size, 0x5a);
+    const up1 = await request(port, { method: 'POST', path: '/upload/storage/v1/b/b/o?uploadType=media&name=big', body, timeoutMs: 30_000 });
+    assert.equal(up1.status, 200);
+    assert.equal(json(up1).size, String(size));
+    assert.equal((await sink.ended(up1.headers['x-tapegate-exchange-id'] as string)).end!.requestBytes, size);
+    assert.ok(sink.drains >= 5, `the upload waited for the recorder (${sink.drains} drains)`);
+    assert.ok(sink.maxOvershoot <= 1024 * 1024, `recorded ${sink.maxOvershoot} bytes past congestion`);
+    assert.equal(sink.maxListeners, 1, 'one drain listener per congested exchange');
+  } finally {
+    drainer.stop();
+  }
+});
+
+test('a held request replayed from its spool waits for a congested recorder', { timeout: 30_000 }, async () => {
+  const { BodySpool } = await import('../../../core/approvals/spool.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tapegate-held-congested-'));
+  const gate = new TestGate((facts, done) => {
+    facts.onHold!({ reviewId: 'r-2', body: new BodySpool(path.join(dir, 'held'), 64 * 1024 * 1024), cancel: () => undefined });
+    setTimeout(() => done(null, { identity: alice, operation: 'storage.objects.insert', resource: 'b/o', decision: { action: 'allow', rule: 'review', reviewId: 'r-2', reviewedBy: 'bob' }, upstreamAuthorization: 'Bearer injected' }), 50);
+  }, 16);
+  const sink = new MemorySink();
+  sink.congestAfterBytes = 256 * 1024;
+  const drainer = drainEvery(sink, 30);
+  try {
+    const { port } = await start({ gate, sink });
+    const body = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 13) & 0xff;
+    const a = await request(port, { method: 'POST', path: '/t/x?tg=echo', body, timeoutMs: 20_000 });
+    assert.equal(a.status, 200);
+    assert.equal(json(a).sha256, (await import('node:crypto')).createHash('sha256').update(body).digest('hex'));
+    const ex = await sink.ended(a.headers['x-tapegate-exchange-id'] as string);
+    assert.equal(Buffer.concat(ex.requestBody).equals(body), true);
+    assert.ok(sink.drains >= 5, `the replay waited for the recorder (${sink.drains} drains)`);
+    assert.ok(sink.maxOvershoot <= 256 * 1024, `recorded ${sink.maxOvershoot} bytes past congestion`);
+    assert.equal(sink.maxListeners, 1);
+  } finally {
+    drainer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
