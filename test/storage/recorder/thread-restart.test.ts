@@ -64,10 +64,16 @@ test('a writer thread that dies is restarted: 503s meanwhile, the unsealed segme
     // B's agent got an error: its last end record must not say completed
     assert.equal(lastEnd.get(b.exchangeId)?.outcome, 'upstream_error');
     assert.match(lastEnd.get(b.exchangeId)?.error ?? '', /^recording failed: the recorder thread failed/);
-    // the frame the dead thread never acknowledged is accounted for by a gap record
+    // B's frame is either on disk (the thread wrote it before terminate() took effect; only its
+    // fsync was lost) or accounted for by a gap record: never silently missing. Which one depends
+    // on how fast the thread dies, so both are accepted.
     const gaps = recs.filter((r) => r.type === 'gap');
-    assert.equal(gaps.length, 1);
-    assert.ok(gaps[0]!.type === 'gap' && gaps[0]!.droppedRecords >= 1, 'gap counts the unacknowledged records');
+    const bOnDisk = recs.some((r) => r.type === 'body' && r.exchangeId === b.exchangeId);
+    assert.ok(gaps.length <= 1, 'at most one gap');
+    if (!bOnDisk) {
+      assert.equal(gaps.length, 1, "B's frame is neither on disk nor accounted for by a gap");
+      assert.ok(gaps[0]!.type === 'gap' && gaps[0]!.droppedRecords >= 1, 'gap counts the unacknowledged records');
+    }
   } finally {
     cleanup();
   }
