@@ -294,6 +294,52 @@ describe('e2e: identity, injected credentials and approvals through `tapegate se
     }
   });
 
+  it('the README @googleapis/storage snippet runs as written (ID token from the metadata server) through the gateway', async () => {
+    emulator.putObject(BUCKET, 'hello.txt', Buffer.from('hello'));
+    const minted: string[] = [];
+    const metadata = await startMetadataServer(async (aud) => {
+      const t = await idp.idToken({ sub: 'agent-7', groups: ['agents'] }, { client: aud });
+      minted.push(t);
+      secrets.push(t);
+      return t;
+    });
+    try {
+      const project = path.join(tmp.dir, 'googleapis-project');
+      mkdirSync(path.join(project, 'node_modules', '@googleapis'), { recursive: true });
+      // The agent's project holds only @googleapis/storage (its google-auth-library comes with it).
+      const pkgDir = path.dirname(path.dirname(createRequire(import.meta.url).resolve('@googleapis/storage')));
+      symlinkSync(pkgDir, path.join(project, 'node_modules', '@googleapis', 'storage'));
+      const snippet = readmeSnippet('**@googleapis/storage** (tested').replaceAll('http://127.0.0.1:8080', a.url).replaceAll('my-bucket', BUCKET);
+      // gaxios 7 hands back a fetch Headers object.
+      const report = `const id = (r) => r.headers.get('x-tapegate-exchange-id');\nconsole.log(JSON.stringify({ names: (list.data.items ?? []).map((o) => o.name), object: object.data.name, size: object.data.size, ids: [id(list), id(object)] }));`;
+      writeFileSync(path.join(project, 'agent.mjs'), `${snippet}\n${report}\n`);
+      const from = seen.length;
+      const out = await run(process.execPath, [path.join(project, 'agent.mjs')], {
+        cwd: project,
+        timeout: 30_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: project, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present', GOOGLE_CLOUD_PROJECT: 'e2e-project' },
+      });
+      const got = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { names: string[]; object: string; size: string; ids: Array<string | undefined> };
+      assert.ok(got.names.includes('hello.txt'), out.stdout);
+      assert.deepEqual([got.object, got.size], ['hello.txt', '5']);
+      // The gateway answered both calls (its exchange id), not something else on the port.
+      assert.equal(got.ids.length, 2);
+      for (const id of got.ids) assert.match(String(id), /^\S{8,}$/, `x-tapegate-exchange-id: ${String(id)}`);
+      assert.notEqual(got.ids[0], got.ids[1]);
+      assert.ok(minted.length >= 1, `the snippet asked the metadata server for an ID token: ${metadata.calls.join(', ')}`);
+      // Upstream: the list and the metadata get, each with the injected token and never the agent's.
+      const upstream = seen.slice(from).filter((s) => s.method === 'GET' && (s.path === `/storage/v1/b/${BUCKET}/o` || s.path === `/storage/v1/b/${BUCKET}/o/hello.txt`));
+      assert.deepEqual(upstream.map((s) => s.path).sort(), [`/storage/v1/b/${BUCKET}/o`, `/storage/v1/b/${BUCKET}/o/hello.txt`]);
+      for (const s of upstream) {
+        const token = s.authorization?.replace(/^Bearer /, '');
+        assert.ok(token && google.issued.includes(token), `${s.method} ${s.path}: ${s.authorization === undefined ? 'no Authorization' : 'not the injected token'}`);
+        assert.equal(minted.includes(token), false, 'the agent’s ID token never reaches Google');
+      }
+    } finally {
+      await metadata.close();
+    }
+  });
+
   it('simple, multipart, download, ranged download, list — the emulator sees only the injected token', async () => {
     const bucket = agentStorage(a.url, agentToken).bucket(BUCKET);
     const from = seen.length;
