@@ -42,6 +42,12 @@ import { statusLine } from './status.js';
  * redacted Authorization (HeaderRedactor remembers markers), no redaction or BigInt clock reads at
  * all when the connection records nothing, the agent address decoded once per distinct address, and
  * the response head written from undici's raw Buffers (no re-encoding) in the same cork as the body.
+ * Sends are batched per event-loop turn: bodiless upstream requests and unrecorded responses are
+ * queued and flushed on one setImmediate, so the socket writes go out back to back (as recorded
+ * responses already do when the recorder acknowledges a batch); per write the kernel then mostly
+ * finds the reader already awake. 1 KB GET, 50 connections, bench/run.js --quick, interleaved A/B
+ * (gateway CPU s/10k): recording off 0.50→0.42 (uWS end+send self time 34%→18% of the profile);
+ * full+sync 1.05→0.96, within its noise.
  * Measured with wrk -t1 -c50 on a 1 KiB GET through `tapegate serve` with a dev-issuer token (CPU
  * µs/request of the whole gateway process from /proc utime+stime): recording off 38→31, full+async
  * 63→55, full+sync 81→70; a bare uWS+undici forwarder costs ~15-17, nginx ~7-9.
@@ -565,7 +571,18 @@ export class Exchange {
       else if (this.bodyEnded) this.endHeld();
       return;
     }
-    this.dispatch(null);
+    if (this.expectsBody) this.dispatch(null);
+    else scheduleDispatch(this); // bodiless: sent with this poll phase's other requests (see scheduleDispatch)
+  }
+
+  /** A bodiless request queued by scheduleDispatch: send it unless the exchange ended meanwhile. */
+  dispatchQueued(): void {
+    if (this.agentGone || this.phase !== Phase.Proxying) return;
+    try {
+      this.dispatch(null);
+    } catch (err) {
+      this.crashed(err);
+    }
   }
 
   /** Sends the spooled body upstream once it is complete on disk. */
@@ -723,7 +740,7 @@ export class Exchange {
     this.phase = Phase.Finishing;
     this.answeredStatus = this.status;
     if (this.recorder === null) {
-      this.release();
+      scheduleRelease(this); // with this poll phase's other responses (see scheduleRelease)
       return;
     }
     this.endRecord('completed', '', (err) => {
@@ -833,6 +850,15 @@ export class Exchange {
     }
     if (this.agentEnded) this.done();
     return true;
+  }
+
+  /** An unrecorded response queued by scheduleRelease (outside any undici or uWS callback). */
+  releaseQueued(): void {
+    try {
+      this.release();
+    } catch (err) {
+      this.crashed(err);
+    }
   }
 
   /** The records are durable (or there are none): hand the last bytes to the agent. */
@@ -1091,5 +1117,42 @@ function scheduleHeadFlush(ex: Exchange): void {
   if (!headFlushScheduled) {
     headFlushScheduled = true;
     queueMicrotask(flushHeads);
+  }
+}
+
+// Unrecorded responses finish in one batch after the event loop's poll phase (setImmediate, no
+// closure per exchange) instead of one by one inside undici's socket callback: the sends to the
+// agents' sockets then go out back to back, as they do when the recorder's acknowledgement releases
+// a batch, which costs the kernel markedly less per send than waking the reader for each one.
+let releaseQueue: Exchange[] = [];
+let releaseScheduled = false;
+function releaseAllQueued(): void {
+  const q = releaseQueue;
+  releaseQueue = [];
+  releaseScheduled = false;
+  for (let i = 0; i < q.length; i++) q[i]!.releaseQueued();
+}
+function scheduleRelease(ex: Exchange): void {
+  releaseQueue.push(ex);
+  if (!releaseScheduled) {
+    releaseScheduled = true;
+    setImmediate(releaseAllQueued);
+  }
+}
+
+// Bodiless upstream requests likewise go out in one batch after the poll phase that admitted them.
+let dispatchQueue: Exchange[] = [];
+let dispatchScheduled = false;
+function dispatchQueuedAll(): void {
+  const q = dispatchQueue;
+  dispatchQueue = [];
+  dispatchScheduled = false;
+  for (let i = 0; i < q.length; i++) q[i]!.dispatchQueued();
+}
+function scheduleDispatch(ex: Exchange): void {
+  dispatchQueue.push(ex);
+  if (!dispatchScheduled) {
+    dispatchScheduled = true;
+    setImmediate(dispatchQueuedAll);
   }
 }

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseConfig, type Config } from '../../core/config/index.js';
-import { PassThroughGate } from '../../core/gate/pass-through.js';
+import { PassThroughGate } from '../support/pass-through-gate.js';
 import { createDataPlane, type DataPlane } from '../../core/server/app.js';
 import { SegmentReader, verifyChain } from '../../storage/reader/reader.js';
 import { createRecorder, type Recorder } from '../../storage/recorder/recorder.js';

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { parseConfig } from '../../../core/config/index.js';
 import { TapegateError } from '../../../core/errors.js';
 import type { Admission, Gate, RequestFacts } from '../../../core/gate.js';
-import { PassThroughGate } from '../../../core/gate/pass-through.js';
+import { PassThroughGate } from '../../support/pass-through-gate.js';
 import { createDataPlane, type DataPlane } from '../../../core/server/app.js';
 import { json, rawExchange, request } from '../../support/http-client.js';
 import { MemorySink } from '../../support/memory-sink.js';

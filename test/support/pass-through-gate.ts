@@ -1,10 +1,9 @@
-import type { Admission, Gate, RequestFacts } from '../gate.js';
-import type { TapegateError } from '../errors.js';
+import type { TapegateError } from '../../core/errors.js';
+import type { Admission, Gate, RequestFacts } from '../../core/gate.js';
 
 /**
- * A gate that lets everything through with no identity and forwards the agent's own Authorization.
- * Used by `tapegate serve` until the identity/policy gate (core/gatekeeper) is wired in, and by
- * data-plane tests that are not about admission.
+ * A gate that lets everything through with no identity and forwards the agent's own Authorization,
+ * for data-plane tests that are not about admission (tapegate serve always uses core/gatekeeper).
  */
 export class PassThroughGate implements Gate {
   bodyNeeded(): number {
