@@ -187,11 +187,22 @@ describe('bench harness', { timeout: 60_000 }, () => {
       vsDirect: { throughput: null, addedP50Ms: null, addedP99Ms: null },
       rounds: { throughput: [], addedP50Ms: [], addedP99Ms: [] },
     });
-    const rows = [base('direct', 100_000, 1), base('tapegate-full-sync', 40_000, 4), base('tapegate-off', 70_000, 1.5)];
-    addRatios(rows);
-    assert.equal(rows[1]!.vsDirect.throughput, 0.4);
-    assert.equal(rows[1]!.vsDirect.addedP99Ms, 3);
+    // Rows placed on either side of the thresholds in bench/gate.json, so the test follows the floors
+    // as they are raised: full+sync at half its floor and twice its p99 ceiling, off comfortably within.
     const cfg = loadGateConfig(path.join(repoRoot, 'bench/gate.json'));
+    const limit = (target: string, metric: string, key: 'min' | 'max'): number => {
+      const c = cfg.checks.find((x) => x.target === target && x.metric === metric);
+      assert.ok(c && typeof c[key] === 'number', `bench/gate.json has a ${key} for ${target} ${metric}`);
+      return c[key] as number;
+    };
+    const syncRatio = limit('tapegate-full-sync', 'throughputRatio', 'min') / 2;
+    const syncAddedP99 = limit('tapegate-full-sync', 'addedP99Ms', 'max') * 2;
+    const offRatio = Math.min(1, limit('tapegate-off', 'throughputRatio', 'min') * 1.5);
+    const offAddedP99 = limit('tapegate-off', 'addedP99Ms', 'max') / 2;
+    const rows = [base('direct', 100_000, 1), base('tapegate-full-sync', 100_000 * syncRatio, 1 + syncAddedP99), base('tapegate-off', 100_000 * offRatio, 1 + offAddedP99)];
+    addRatios(rows);
+    assert.ok(Math.abs(rows[1]!.vsDirect.throughput! - syncRatio) < 1e-9);
+    assert.ok(Math.abs(rows[1]!.vsDirect.addedP99Ms! - syncAddedP99) < 1e-9);
     const results = evaluate(cfg, rows);
     const byKey = new Map(results.map((r) => [`${r.target} ${r.metric}`, r.pass]));
     assert.equal(byKey.get('tapegate-full-sync throughputRatio'), false);
