@@ -24,27 +24,12 @@ export interface E2EOptions {
   cpuProfDir?: string;
 }
 
-export interface Row {
+export interface Row extends Sample {
   scenario: string;
   title: string;
   kind: 'load' | 'transfer';
   target: TargetName;
   samples: number;
-  /** load: 2xx responses/s; transfer: null. */
-  rps: number | null;
-  /** Response body bytes/s (load) or payload bytes/s (transfer). */
-  bytesPerSec: number;
-  /** load: request latency; transfer: null (see ttfbMs). */
-  latencyMs: Latency | null;
-  ttfbMs: number | null;
-  errors: number;
-  non2xx: number;
-  firstError?: string;
-  /** CPU seconds of the proxy process tree per 10 000 exchanges (load) or per GiB (transfer). */
-  proxyCpuPer10k: number | null;
-  proxyCpuPerGiB: number | null;
-  proxyPeakRssMiB: number | null;
-  loadgenCpuPer10k: number | null;
   /**
    * Ratios vs the direct row of the same scenario. With several samples, the median of per-sample
    * ratios (each target sample against the direct sample of the same round), which cancels slow
@@ -65,14 +50,19 @@ export interface E2EResult {
   recordedMiB: Partial<Record<TargetName, number>>;
 }
 
-interface Sample {
+/** One measurement of one target in one scenario. */
+export interface Sample {
+  /** load: 2xx responses/s; transfer: null. */
   rps: number | null;
+  /** Response body bytes/s (load) or payload bytes/s (transfer). */
   bytesPerSec: number;
+  /** load: request latency; transfer: null (see ttfbMs). */
   latencyMs: Latency | null;
   ttfbMs: number | null;
   errors: number;
   non2xx: number;
   firstError?: string;
+  /** CPU seconds of the proxy process tree per 10 000 exchanges (load) or per GiB (transfer). */
   proxyCpuPer10k: number | null;
   proxyCpuPerGiB: number | null;
   proxyPeakRssMiB: number | null;
