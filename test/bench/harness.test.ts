@@ -84,8 +84,9 @@ describe('bench harness', { timeout: 60_000 }, () => {
     assert.equal(direct.requests, 300);
     assert.equal(direct.errors, 0);
     assert.equal(direct.non2xx, 0);
-    // 100 of each: 1 KiB metadata, ~1 KiB insert answer, 300 000-byte media.
-    assert.ok(direct.bytesPerSec * direct.elapsedSec > 100 * 300_000, `bytes ${direct.bytesPerSec * direct.elapsedSec}`);
+    // About 100 of each (connections cycle the list independently, so the split of the 300 can be off
+    // by a few): 1 KiB metadata, ~1 KiB insert answer, 300 000-byte media.
+    assert.ok(direct.bytesPerSec * direct.elapsedSec > 95 * 300_000, `bytes ${direct.bytesPerSec * direct.elapsedSec}`);
 
     // A chunked, partly-404 server the fake upstream never produces.
     const srv = http.createServer((req, res) => {
