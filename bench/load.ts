@@ -200,6 +200,13 @@ class LoadRun {
   }
 }
 
+/** Latency percentiles (ms) of a histogram recorded in nanoseconds; NaN when it is empty. */
+export function latencyFromHistogram(h: RecordableHistogram): LoadResult['latencyMs'] {
+  const has = h.count > 0;
+  const at = (p: number): number => (has ? ms(h.percentile(p)) : NaN);
+  return { p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), mean: has ? ms(h.mean) : NaN, max: has ? ms(h.max) : NaN };
+}
+
 function ms(ns: number): number {
   return ns / 1e6;
 }
@@ -238,7 +245,6 @@ export async function runUndiciLoad(opts: LoadOptions): Promise<LoadResult> {
   await run.whenAllIdle(10_000);
   await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
   const h = run.hist;
-  const count = h.count;
   return {
     loadgen: 'undici',
     requests: run.requests,
@@ -248,14 +254,7 @@ export async function runUndiciLoad(opts: LoadOptions): Promise<LoadResult> {
     elapsedSec,
     rps: run.ok / elapsedSec,
     bytesPerSec: run.bytes / elapsedSec,
-    latencyMs: {
-      p50: count ? ms(h.percentile(50)) : NaN,
-      p90: count ? ms(h.percentile(90)) : NaN,
-      p99: count ? ms(h.percentile(99)) : NaN,
-      p999: count ? ms(h.percentile(99.9)) : NaN,
-      mean: count ? ms(h.mean) : NaN,
-      max: count ? ms(h.max) : NaN,
-    },
+    latencyMs: latencyFromHistogram(h),
     loadgenCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }

@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { createHistogram, performance } from 'node:perf_hooks';
-import type { LoadOptions, LoadResult } from './load.js';
+import { latencyFromHistogram, type LoadOptions, type LoadResult } from './load.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
@@ -318,8 +318,6 @@ export async function runNetLoad(opts: LoadOptions): Promise<LoadResult> {
     if (idleCount >= opts.connections) onAllIdle();
   });
   const h = shared.hist;
-  const ms = (ns: number): number => ns / 1e6;
-  const has = h.count > 0;
   return {
     loadgen: 'net',
     requests: shared.requests,
@@ -329,14 +327,7 @@ export async function runNetLoad(opts: LoadOptions): Promise<LoadResult> {
     elapsedSec,
     rps: shared.ok / elapsedSec,
     bytesPerSec: shared.bytes / elapsedSec,
-    latencyMs: {
-      p50: has ? ms(h.percentile(50)) : NaN,
-      p90: has ? ms(h.percentile(90)) : NaN,
-      p99: has ? ms(h.percentile(99)) : NaN,
-      p999: has ? ms(h.percentile(99.9)) : NaN,
-      mean: has ? ms(h.mean) : NaN,
-      max: has ? ms(h.max) : NaN,
-    },
+    latencyMs: latencyFromHistogram(h),
     loadgenCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }

@@ -188,22 +188,8 @@ export function writeBodyRecord(
 export interface DecodedDecision extends PolicyDecision {}
 
 export type DecodedRecord =
-  | {
-      type: 'start';
-      exchangeId: string;
-      sessionId: string;
-      connection: string;
-      mode: RecordingMode;
-      clientAddress: string;
-      identity: { subject: string; issuer: string; groups: string[] } | null;
-      operation: string;
-      resource: string;
-      decision: PolicyDecision | null;
-      method: string;
-      target: string;
-      requestHeaders: HeaderList;
-      receivedNs: bigint;
-    }
+  /** A start record decodes to exactly the ExchangeHead core/ passed to sink.begin(). */
+  | ({ type: 'start' } & ExchangeHead)
   | { type: 'body'; exchangeId: string; direction: 'request' | 'response'; offset: number; data: Uint8Array }
   | { type: 'response'; exchangeId: string; status: number; headers: HeaderList; upstreamConnectedNs: bigint; firstByteNs: bigint }
   | {
