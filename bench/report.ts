@@ -121,6 +121,11 @@ export function headline(r: BenchReport): string[] {
     const row = get(sc, t)!;
     out.push(`${sc}: ${t} at ${ratio(x)} direct throughput, +${f(row.vsDirect.addedP99Ms, 2)} ms p99${peers.length ? ` (peers: ${peers.join(', ')})` : ''}; target: at or above nginx's ratio`);
   }
+  const floors = (['floor-uws-undici', 'floor-uws-net'] as const).filter((p) => ratioOf(sc, p) !== null);
+  if (floors.length) {
+    const cpu = (t: string): string => (get(sc, t)?.proxyCpuPer10k == null ? '' : `, ${f(get(sc, t)!.proxyCpuPer10k, 2)} CPU s/10k`);
+    out.push(`${sc}: floors (thinnest uWS forwarders, the best this stack reaches here): ${floors.map((p) => `${p} ${ratio(ratioOf(sc, p))}${cpu(p)}`).join('; ')}`);
+  }
   const off = get(sc, 'tapegate-off')?.rps;
   for (const t of ['tapegate-full-async', 'tapegate-full-sync']) {
     const rec = get(sc, t)?.rps;

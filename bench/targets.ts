@@ -4,7 +4,10 @@
  * - `tapegate-off`, `tapegate-full-async`, `tapegate-full-sync`: the gateway with recording off, full
  *   bodies flushed every N ms, and full bodies with fsync before the response ends;
  * - peers, when installed: nginx (1 worker, upstream keep-alive), mitmdump writing flows to a file,
- *   and http-proxy on node:http.
+ *   and http-proxy on node:http;
+ * - floors (bench/peers/floor-uws*.ts): the thinnest uWS forwarders, with undici (`floor-uws-undici`)
+ *   and with a minimal node:net client (`floor-uws-net`): what a gateway on this stack could reach at
+ *   best, so tapegate's ratio reads against its own ceiling as well as against nginx's.
  * A missing target is skipped with a line saying how to install it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,8 @@ import { benchDir, benchScript, freePort, fromSource, repoRoot, startChild, tcpO
 
 export const TAPEGATE_TARGETS = ['tapegate-off', 'tapegate-full-async', 'tapegate-full-sync'] as const;
 export const PEER_TARGETS = ['nginx', 'mitmdump', 'http-proxy'] as const;
-export const ALL_TARGETS = ['direct', ...TAPEGATE_TARGETS, ...PEER_TARGETS] as const;
+export const FLOOR_TARGETS = ['floor-uws-undici', 'floor-uws-net'] as const;
+export const ALL_TARGETS = ['direct', ...TAPEGATE_TARGETS, ...PEER_TARGETS, ...FLOOR_TARGETS] as const;
 export type TargetName = (typeof ALL_TARGETS)[number];
 
 export interface RunningTarget {
@@ -298,6 +302,27 @@ async function startHttpProxy(upstreamPort: number): Promise<RunningTarget | Ski
   }
 }
 
+// ---------------------------------------------------------------- floors
+
+const FLOOR_NOTES: Record<(typeof FLOOR_TARGETS)[number], string> = {
+  'floor-uws-undici': 'the floor for uWS + undici: one any(/*) route, undici dispatch on a free list of keep-alive Clients (≤512 connections), streaming both ways with backpressure, corked writes, hop-by-hop stripping only',
+  'floor-uws-net': 'the floor for uWS + a hand-written client: the same uWS side with a minimal HTTP/1.1 client on node:net (keep-alive pool, ≤512 connections, Content-Length/chunked/close-delimited)',
+};
+
+async function startFloor(name: (typeof FLOOR_TARGETS)[number], upstreamPort: number): Promise<RunningTarget> {
+  const s = benchScript(`peers/${name}`, [String(upstreamPort)]);
+  const child: Child = startChild(s.command, s.args);
+  try {
+    const { port } = await waitReadyLine<{ port: number }>(child);
+    const undici = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/undici/package.json'), 'utf8')) as { version: string }).version;
+    const note = `${FLOOR_NOTES[name]}; ${name === 'floor-uws-undici' ? `undici ${undici}, ` : ''}node ${process.version}`;
+    return { name, origin: `http://127.0.0.1:${port}`, pid: child.pid, headers: {}, maxTransferBytes: Infinity, stop: () => child.stop(), note };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+}
+
 // ---------------------------------------------------------------- all
 
 export async function startTarget(name: TargetName, upstreamPort: number, topts: TargetOptions = {}): Promise<RunningTarget | SkippedTarget> {
@@ -315,6 +340,9 @@ export async function startTarget(name: TargetName, upstreamPort: number, topts:
       return startMitmdump(upstreamPort);
     case 'http-proxy':
       return startHttpProxy(upstreamPort);
+    case 'floor-uws-undici':
+    case 'floor-uws-net':
+      return startFloor(name, upstreamPort);
   }
 }
 
