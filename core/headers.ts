@@ -5,7 +5,7 @@ import type { HeaderList } from './exchange.js';
  * header names) never cross the gateway; the agent's Host and Authorization never go upstream (the
  * upstream origin comes from config, the credential from the gate); x-tapegate-* headers are ours.
  */
-const HOP_BY_HOP = new Set([
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -15,10 +15,10 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-]);
+];
 
 /** Request headers never forwarded as the agent sent them. */
-const REQUEST_DROP = new Set([
+const REQUEST_DROP = [
   ...HOP_BY_HOP,
   'host',
   'authorization',
@@ -26,10 +26,71 @@ const REQUEST_DROP = new Set([
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',
-]);
+];
 
 /** Response headers uWS writes itself (Content-Length/Transfer-Encoding framing, Date). */
-const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'content-length', 'date']);
+const RESPONSE_DROP = [...HOP_BY_HOP, 'content-length', 'date'];
+
+/** Response headers whose URL value is rewritten to point at the gateway. */
+const RESPONSE_REWRITE = ['location', 'x-goog-upload-url', 'content-location'];
+
+/**
+ * Name lists indexed by length. Header names arrive as fresh strings (uWS) or bytes (undici); a
+ * Set lookup would hash every one of them per request, while a name of another length (most
+ * names) is ruled out here without touching its characters.
+ */
+function byLength(names: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let n = 0; n <= 32; n++) out.push([]);
+  for (const name of names) out[name.length]!.push(name);
+  return out;
+}
+const REQUEST_DROP_BY_LENGTH = byLength(REQUEST_DROP);
+const RESPONSE_DROP_BY_LENGTH = byLength(RESPONSE_DROP);
+const RESPONSE_REWRITE_BY_LENGTH = byLength(RESPONSE_REWRITE);
+
+function listed(byLen: readonly string[][], name: string): boolean {
+  const candidates = byLen[name.length];
+  if (candidates === undefined) return false;
+  for (let i = 0; i < candidates.length; i++) if (candidates[i] === name) return true;
+  return false;
+}
+
+/** `bytes` equals the lower-case ASCII `lower` (letters and '-') ignoring case. */
+function bytesEqualLower(bytes: Uint8Array, lower: string): boolean {
+  // |0x20 maps A-Z onto a-z and keeps '-'; no other header-name (token) character becomes a-z or '-'.
+  for (let i = 0; i < lower.length; i++) if ((bytes[i]! | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+function listedBytes(byLen: readonly string[][], name: Uint8Array): boolean {
+  const candidates = byLen[name.length];
+  if (candidates === undefined) return false;
+  for (let i = 0; i < candidates.length; i++) if (bytesEqualLower(name, candidates[i]!)) return true;
+  return false;
+}
+
+/** What happens to an upstream response header on its way to the agent (see responseHeaderKind). */
+export const PASS = 0;
+export const DROP = 1;
+export const REWRITE = 2;
+export type ResponseHeaderKind = typeof PASS | typeof DROP | typeof REWRITE;
+
+/**
+ * The fate of an upstream response header, from undici's raw name bytes (any case), without
+ * making a string: dropped (hop-by-hop, framing, Date), rewritten (session URIs) or passed as is.
+ * Headers named by the response's Connection header are dropped too (the caller checks those).
+ */
+export function responseHeaderKind(name: Uint8Array): ResponseHeaderKind {
+  if (listedBytes(RESPONSE_DROP_BY_LENGTH, name)) return DROP;
+  if (listedBytes(RESPONSE_REWRITE_BY_LENGTH, name)) return REWRITE;
+  return PASS;
+}
+
+/** `name` (raw bytes, any case) is the lower-case ASCII `lower`. */
+export function isHeaderNamed(name: Uint8Array, lower: string): boolean {
+  return name.length === lower.length && bytesEqualLower(name, lower);
+}
 
 /** Lower-case names listed in Connection header values ("close, x-foo"). */
 export function connectionTokens(value: string): string[] {
@@ -39,6 +100,18 @@ export function connectionTokens(value: string): string[] {
     if (t && t !== 'close' && t !== 'keep-alive') out.push(t);
   }
   return out;
+}
+
+/** Names listed by the Connection headers of a response (undici raw pairs); null when none. */
+export function namedByConnectionRaw(raw: readonly Buffer[]): Set<string> | null {
+  let named: Set<string> | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!isHeaderNamed(raw[i]!, 'connection')) continue;
+    const v = latin1(raw[i + 1]!);
+    if (v === 'keep-alive' || v === 'close' || v === 'Keep-Alive' || v === 'Close') continue; // the usual case, no tokens
+    for (const t of connectionTokens(v)) (named ??= new Set()).add(t);
+  }
+  return named;
 }
 
 function namedByConnection(headers: HeaderList): Set<string> | null {
@@ -77,7 +150,7 @@ export function upstreamRequestHeaders(headers: HeaderList, facts: ForwardingFac
       forwardedFor = forwardedFor ? `${forwardedFor}, ${h[1]}` : h[1];
       continue;
     }
-    if (REQUEST_DROP.has(name) || name.startsWith('x-tapegate-') || (named !== null && named.has(name))) continue;
+    if (listed(REQUEST_DROP_BY_LENGTH, name) || name.startsWith('x-tapegate-') || (named !== null && named.has(name))) continue;
     out.push(name, h[1]);
   }
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${facts.clientAddress}` : facts.clientAddress);
@@ -88,15 +161,15 @@ export function upstreamRequestHeaders(headers: HeaderList, facts: ForwardingFac
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
+/** Buffer#toString('latin1') without its argument handling (measurably cheaper per header). */
+export function latin1(b: Buffer): string {
+  return (b as Latin1Buffer).latin1Slice(0, b.length);
+}
+
 /** undici's raw response headers (Buffer pairs) as a lower-case HeaderList, in arrival order. */
 export function responseHeaderList(raw: readonly Buffer[]): HeaderList {
   const out: HeaderList = new Array(raw.length >> 1);
-  for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) {
-    const name = raw[i]!;
-    const value = raw[i + 1]!;
-    // latin1Slice: Buffer#toString without its argument handling (measurably cheaper per header).
-    out[j] = [(name as Latin1Buffer).latin1Slice(0, name.length).toLowerCase(), (value as Latin1Buffer).latin1Slice(0, value.length)];
-  }
+  for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) out[j] = [latin1(raw[i]!).toLowerCase(), latin1(raw[i + 1]!)];
   return out;
 }
 
@@ -113,17 +186,6 @@ export function rewriteToGateway(value: string, upstreamOrigin: string, gatewayO
   if (next !== 47 /* / */ && next !== 63 /* ? */) return value;
   return gatewayOrigin + value.slice(n);
 }
-
-/** Where a header of the upstream response goes: dropped, rewritten or passed as is. */
-export function isResponseHeaderDropped(name: string, named: Set<string> | null): boolean {
-  return RESPONSE_DROP.has(name) || (named !== null && named.has(name));
-}
-
-export function isRewrittenLocation(name: string): boolean {
-  return name === 'location' || name === 'x-goog-upload-url' || name === 'content-location';
-}
-
-export { namedByConnection };
 
 /** The upload_id of a resumable session URI (the Location of the response that created it). */
 export function uploadIdOf(location: string): string | undefined {

@@ -18,14 +18,37 @@ export function checkTarget(path: string): string | null {
   // Fast path: nothing that can form a dot segment or a separator in disguise.
   if (path.indexOf('.') === -1 && path.indexOf('%') === -1 && path.indexOf('\\') === -1) return null;
   if (path.indexOf('\\') !== -1 || /%5c/i.test(path)) return 'the request path must not contain a backslash';
-  // Decode what could turn into "." or "/" on a lenient server, then look for dot segments.
-  const decoded = path.replace(/%2e/gi, '.').replace(/%2f/gi, '/');
-  const segments = decoded.split('/');
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i];
-    if (s === '.' || s === '..') return 'the request path must not contain "." or ".." segments (plain or percent-encoded)';
-  }
+  if (hasDotSegment(path)) return 'the request path must not contain "." or ".." segments (plain or percent-encoded)';
   return null;
+}
+
+/**
+ * True when the path, with %2e read as "." and %2f as "/" (what a lenient server may decode), has a
+ * "." or ".." segment. One pass without building the decoded string: most object names contain a
+ * dot or an encoded slash, so this runs for most requests.
+ */
+function hasDotSegment(path: string): boolean {
+  let dots = 0; // dots in the current segment so far, -1 once it has anything else
+  const n = path.length;
+  for (let i = 0; i <= n; i++) {
+    let c = i === n ? 47 /* end: like "/" */ : path.charCodeAt(i);
+    if (c === 37 /* % */ && i + 2 < n && path.charCodeAt(i + 1) === 50 /* 2 */) {
+      const e = path.charCodeAt(i + 2) | 0x20;
+      if (e === 101 /* e */) {
+        c = 46;
+        i += 2;
+      } else if (e === 102 /* f */) {
+        c = 47;
+        i += 2;
+      }
+    }
+    if (c === 47) {
+      if (dots === 1 || dots === 2) return true;
+      dots = 0;
+    } else if (c === 46 && dots >= 0) dots++;
+    else dots = -1;
+  }
+  return false;
 }
 
 /** Lower-case host without port; '' when absent. Handles bracketed IPv6 literals. */

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectionTokens, responseHeaderList, rewriteToGateway, upstreamRequestHeaders, uploadIdOf } from '../../core/headers.js';
+import {
+  DROP,
+  PASS,
+  REWRITE,
+  connectionTokens,
+  isHeaderNamed,
+  namedByConnectionRaw,
+  responseHeaderKind,
+  responseHeaderList,
+  rewriteToGateway,
+  upstreamRequestHeaders,
+  uploadIdOf,
+} from '../../core/headers.js';
 
 test('hop-by-hop, Connection-named, Host and the agent Authorization never go upstream', () => {
   const out = upstreamRequestHeaders(
@@ -52,4 +64,20 @@ test('undici raw response headers become a lower-case list in order', () => {
     ['x-a', '1'],
     ['x-a', '2'],
   ]);
+});
+
+test('upstream response headers are dropped, rewritten or passed by their raw name, in any case', () => {
+  const kind = (name: string) => responseHeaderKind(Buffer.from(name));
+  for (const n of ['Connection', 'keep-alive', 'Proxy-Connection', 'proxy-authenticate', 'Proxy-Authorization', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Content-Length', 'DATE']) {
+    assert.equal(kind(n), DROP, n);
+  }
+  for (const n of ['Location', 'X-Goog-Upload-URL', 'content-location']) assert.equal(kind(n), REWRITE, n);
+  for (const n of ['Content-Type', 'ETag', 'Vary', 'X-GUploader-UploadID', 'x-tapegate-session', 'dat', 'dates', 'location2', 'Content-Lengtx']) {
+    assert.equal(kind(n), PASS, n);
+  }
+  assert.ok(isHeaderNamed(Buffer.from('Content-LENGTH'), 'content-length'));
+  assert.ok(!isHeaderNamed(Buffer.from('content-lengths'), 'content-length'));
+  const raw = [Buffer.from('Connection'), Buffer.from('close, X-Hop'), Buffer.from('CONNECTION'), Buffer.from('x-other'), Buffer.from('X-Hop'), Buffer.from('1')];
+  assert.deepEqual([...(namedByConnectionRaw(raw) ?? [])], ['x-hop', 'x-other']);
+  assert.equal(namedByConnectionRaw([Buffer.from('Connection'), Buffer.from('keep-alive')]), null);
 });

@@ -39,7 +39,10 @@ test('absolute-form targets, dot segments and encoded dot segments are refused',
   assert.match(checkTarget('http://evil.example.com/storage/v1/b')!, /absolute-form/);
   assert.match(checkTarget('evil.example.com:443')!, /absolute-form/);
   assert.match(checkTarget('//evil.example.com/x')!, /\/\//);
-  for (const p of ['/storage/v1/../../compute/v1/x', '/storage/v1/./b', '/storage/v1/%2e%2e/compute', '/storage/v1/.%2E/x', '/storage/v1/b/o%2F..%2Fx', '/storage/v1/..']) {
+  assert.equal(checkTarget('/storage/v1/b/bkt/o/dir%2F.hidden%2Fa.b'), null);
+  assert.equal(checkTarget('/storage/v1/b/bkt/o/...%2F%2e%2e%2ex'), null);
+  assert.equal(checkTarget('/storage/v1/b/bkt/o/100%25.txt%2'), null);
+  for (const p of ['/storage/v1/../../compute/v1/x', '/storage/v1/./b', '/storage/v1/%2e%2e/compute', '/storage/v1/.%2E/x', '/storage/v1/b/o%2F..%2Fx', '/storage/v1/..', '/storage/v1/b/o%2f%2E', '/storage/v1/b/%2e']) {
     assert.match(checkTarget(p)!, /segments/, p);
   }
   assert.match(checkTarget('/storage/v1\\..\\x')!, /backslash/);
