@@ -22,6 +22,16 @@ export interface RecorderOptions {
 type DurableCallback = (err: Error | null) => void;
 
 const CLOSE_TIMEOUT_MS = 30_000;
+/**
+ * sync: how long a commit waits for other running exchanges to end and share its fdatasync. An
+ * fdatasync costs ≈ 75 µs of CPU on a virtio disk (the flush traps to the hypervisor), each commit
+ * a frame, three messages and a wake-up of every thread involved, and confirming bigger batches
+ * sends the agents' responses back to back. Measured at 50 connections (1 KB GETs): CPU per
+ * exchange 95 → 74 µs with 1 ms, 72 µs with 2 ms (0.06 → 0.02 fdatasync per exchange), p50 and
+ * p99 latency no higher (less CPU, less queueing). An exchange that ends while no other recorded
+ * exchange runs is committed at once (no one could join it), so a lone agent does not wait.
+ */
+const GROUP_COMMIT_WINDOW_MS = 2;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /** An exchange whose end() waits for a sync commit. */
@@ -167,6 +177,15 @@ export class Recorder implements ExchangeSink {
   /** A commit frame was sent and the thread has not written it yet. */
   private commitUnwritten = false;
   private commitScheduled = false;
+  /** Recorded exchanges begun and not yet ended (sync: may join the next commit). */
+  private running = 0;
+  /** performance.now() when the oldest exchange in `waiting` ended. */
+  private waitingSince = 0;
+  private windowTimer: NodeJS.Timeout | null = null;
+  private readonly windowEnd = (): void => {
+    this.windowTimer = null;
+    this.commit();
+  };
   private failure: Error | null = null;
   private closed = false;
   private readonly highWater: number;
@@ -174,6 +193,18 @@ export class Recorder implements ExchangeSink {
   private drainWaiters: Array<() => void> = [];
   private readonly flushTimer: NodeJS.Timeout;
   private readonly commitNow = (): void => this.commit();
+  /**
+   * async: exchanges ended during this loop turn, confirmed together after its poll phase (as a
+   * sync commit confirms its batch) instead of one process.nextTick each inside the data plane's
+   * socket callbacks: their last writes then go out back to back (measured at 50 connections:
+   * ≈ 8 µs less CPU per exchange on the event loop).
+   */
+  private confirmed: DurableCallback[] = [];
+  private readonly confirmAll = (): void => {
+    const cbs = this.confirmed;
+    this.confirmed = [];
+    for (let i = 0; i < cbs.length; i++) cbs[i]!(null);
+  };
   private readonly takeBufferFn = (): Buffer => this.takeBuffer();
   private closeResolve: ((err?: string) => void) | null = null;
   private readyResolve: ((err: Error | null) => void) | null = null;
@@ -187,7 +218,7 @@ export class Recorder implements ExchangeSink {
     this.slotCount = slots;
     this.shared = new SharedArrayBuffer(slots * this.cfg.frameBytes);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);
-    this.frame = new FrameBuilder(this.takeBuffer(), () => this.flush(false, null));
+    this.frame = new FrameBuilder(this.takeBuffer(), () => this.flush(false, null), true);
     this.worker = this.spawnWorker();
     this.flushTimer = setInterval(() => {
       if (!this.frame.isEmpty) this.flush(false, null);
@@ -281,6 +312,7 @@ export class Recorder implements ExchangeSink {
     this.frame.noteId(head.exchangeId);
     this.frame.noteNs(head.receivedNs);
     this.counters.exchanges++;
+    this.running++;
     return new ExchangeRecording(this, head.exchangeId, idBytesOf(head.exchangeId), head.mode === 'full');
   }
 
@@ -302,6 +334,7 @@ export class Recorder implements ExchangeSink {
 
   /** Called by ExchangeRecording.end(). */
   finishExchange(id: string, end: ExchangeEnd, onDurable: DurableCallback): void {
+    this.running--;
     this.frame.addEnd(id, end);
     this.frame.noteId(id);
     this.frame.noteNs(end.completedNs);
@@ -314,11 +347,13 @@ export class Recorder implements ExchangeSink {
         const err = recordingFailed(this.failure.message);
         this.amend(id, end, err.message);
         process.nextTick(onDurable, err);
-      } else {
-        process.nextTick(onDurable, null);
+        return;
       }
+      this.confirmed.push(onDurable);
+      if (this.confirmed.length === 1) setImmediate(this.confirmAll);
       return;
     }
+    if (this.waiting.length === 0) this.waitingSince = performance.now();
     this.waiting.push({ id, end, cb: onDurable });
     if (!this.commitScheduled && !this.commitUnwritten) {
       this.commitScheduled = true;
@@ -333,6 +368,17 @@ export class Recorder implements ExchangeSink {
     // next fdatasync anyway) and cost a frame and two messages each (measured: postMessage was 6 %
     // of the event loop at one commit per loop turn).
     if (this.commitUnwritten || this.unsynced.length >= 2 || this.waiting.length === 0 || this.closed) return;
+    if (this.running > 0) {
+      const wait = this.waitingSince + GROUP_COMMIT_WINDOW_MS - performance.now();
+      if (wait > 0) {
+        this.windowTimer ??= setTimeout(this.windowEnd, wait);
+        return;
+      }
+    }
+    if (this.windowTimer) {
+      clearTimeout(this.windowTimer);
+      this.windowTimer = null;
+    }
     const waiters = this.waiting;
     this.waiting = [];
     this.commitUnwritten = true;
@@ -583,6 +629,7 @@ export class Recorder implements ExchangeSink {
   async abort(): Promise<void> {
     this.closed = true;
     clearInterval(this.flushTimer);
+    if (this.windowTimer) clearTimeout(this.windowTimer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.worker.terminate();
   }
@@ -590,6 +637,7 @@ export class Recorder implements ExchangeSink {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.flushTimer);
+    if (this.windowTimer) clearTimeout(this.windowTimer);
     if (!this.workerUp) {
       // the thread died and its successor is not ready: nothing can be sealed now
       this.closed = true;

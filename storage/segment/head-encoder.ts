@@ -10,9 +10,42 @@ import { varintSize, writeVarint } from './records.js';
  * defaults omitted, message fields written when present) — test/storage/segment/head-encoder.test.ts.
  *
  * Use as `const n = sizeX(...); writeX(buf, pos, ...)` with nothing in between (shared scratch).
+ *
+ * `sizeX(..., true)` sizes optimistically: strings up to 256 chars count one byte per char, so the
+ * size pass does not scan them (header values are ASCII in practice). The write pass then checks
+ * the chars it copies anyway; after a non-ASCII one, wroteNonAscii() is true and the bytes written
+ * are wrong (same length): size exactly (`sizeX(...)`) and write again.
  */
-const lens: number[] = [];
+/** Optimistic sizing is on for the current record; a write pass met a non-ASCII char. */
+let optimistic = false;
+let nonAscii = false;
+
+/** True when the last write after an optimistic size met a non-ASCII char (its output is wrong). */
+export function wroteNonAscii(): boolean {
+  return nonAscii;
+}
+
+function begin(ascii: boolean): void {
+  used = 0;
+  k = 0;
+  optimistic = ascii;
+  nonAscii = false;
+}
+
+// A typed scratch list with its own length: an Array emptied with `length = 0` drops its backing
+// store and grows it again for every record (measured as allocation and GC on the event loop).
+let lens = new Uint32Array(1024);
+let used = 0;
 let k = 0;
+
+function push(v: number): void {
+  if (used === lens.length) {
+    const bigger = new Uint32Array(lens.length * 2);
+    bigger.set(lens);
+    lens = bigger;
+  }
+  lens[used++] = v;
+}
 
 const MODE: Record<RecordingMode, number> = { full: 1, metadata: 2, off: 3 };
 const OUTCOME: Record<Outcome, number> = { completed: 1, client_aborted: 2, upstream_error: 3, timeout: 4, denied: 5, rejected_unrecordable: 6 };
@@ -37,15 +70,15 @@ function utf8Length(s: string): number {
 
 function strSize(s: string): number {
   if (s === '') return 0;
-  const n = s.length > 256 ? Buffer.byteLength(s, 'utf8') : utf8Length(s);
-  lens.push(n);
+  const n = s.length > 256 ? Buffer.byteLength(s, 'utf8') : optimistic ? s.length : utf8Length(s);
+  push(n);
   return 1 + varintSize(n) + n;
 }
 
 /** Repeated string elements are written even when empty. */
 function strSizeAlways(s: string): number {
-  const n = s === '' ? 0 : s.length > 256 ? Buffer.byteLength(s, 'utf8') : utf8Length(s);
-  lens.push(n);
+  const n = s === '' ? 0 : s.length > 256 ? Buffer.byteLength(s, 'utf8') : optimistic ? s.length : utf8Length(s);
+  push(n);
   return 1 + varintSize(n) + n;
 }
 
@@ -58,7 +91,16 @@ function writeStrAlways(buf: Buffer, pos: number, tag: number, s: string): numbe
   const n = lens[k++]!;
   buf[pos++] = tag;
   pos = writeVarint(buf, pos, n);
-  if (n === s.length && n <= 64) {
+  if (optimistic && n <= 256) {
+    // sized as one byte per char: copy and check that every char was ASCII
+    let all = 0;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      all |= c;
+      buf[pos + i] = c;
+    }
+    if (all > 0x7f) nonAscii = true;
+  } else if (n === s.length && n <= 64) {
     // ASCII (byte length equals char count) and short: a JS copy beats the native call
     for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
   } else if (n > 0) {
@@ -79,7 +121,8 @@ function i64Size(v: bigint): number {
   u64[0] = BigInt.asUintN(64, v);
   let lo = LITTLE_ENDIAN ? u32[0]! : u32[1]!;
   let hi = LITTLE_ENDIAN ? u32[1]! : u32[0]!;
-  lens.push(lo, hi);
+  push(lo);
+  push(hi);
   let size = 1;
   while (hi !== 0) {
     size++;
@@ -128,8 +171,8 @@ function msgSize(inner: number): number {
 
 /** Reserves a slot for a nested message's length (known only after its fields are sized). */
 function slot(): number {
-  lens.push(0);
-  return lens.length - 1;
+  push(0);
+  return used - 1;
 }
 
 function headersSize(h: HeaderList): number {
@@ -178,9 +221,8 @@ function writeDecision(buf: Buffer, pos: number, tag: number, d: PolicyDecision)
 }
 
 /** Size of the Record{start} bytes. */
-export function sizeStart(h: ExchangeHead): number {
-  lens.length = 0;
-  k = 0;
+export function sizeStart(h: ExchangeHead, ascii = false): number {
+  begin(ascii);
   const s = slot();
   let inner = strSize(h.exchangeId) + strSize(h.sessionId) + strSize(h.connection) + numSize(MODE[h.mode]) + strSize(h.clientAddress);
   if (h.identity) {
@@ -222,9 +264,8 @@ export function writeStart(buf: Buffer, pos: number, h: ExchangeHead): number {
 }
 
 /** Size of the Record{response} bytes. */
-export function sizeResponse(exchangeId: string, r: ResponseHead): number {
-  lens.length = 0;
-  k = 0;
+export function sizeResponse(exchangeId: string, r: ResponseHead, ascii = false): number {
+  begin(ascii);
   const s = slot();
   const inner = strSize(exchangeId) + numSize(r.status) + headersSize(r.headers) + i64Size(r.upstreamConnectedNs) + i64Size(r.firstByteNs);
   lens[s] = inner;
@@ -242,9 +283,8 @@ export function writeResponse(buf: Buffer, pos: number, exchangeId: string, r: R
 }
 
 /** Size of the Record{end} bytes. */
-export function sizeEnd(exchangeId: string, e: ExchangeEnd): number {
-  lens.length = 0;
-  k = 0;
+export function sizeEnd(exchangeId: string, e: ExchangeEnd, ascii = false): number {
+  begin(ascii);
   const s = slot();
   let inner = strSize(exchangeId) + numSize(OUTCOME[e.outcome]) + strSize(e.error) + i64Size(e.completedNs) + numSize(e.requestBytes) + numSize(e.responseBytes);
   if (e.decision) inner += decisionSize(e.decision);

@@ -28,6 +28,13 @@ const PB_TO_OUTCOME = new Map<number, Outcome>(Object.entries(OUTCOME_TO_PB).map
 const MODE_TO_PB: Record<RecordingMode, number> = { full: pb.RecordingMode.FULL, metadata: pb.RecordingMode.METADATA, off: pb.RecordingMode.OFF };
 const PB_TO_MODE = new Map<number, RecordingMode>(Object.entries(MODE_TO_PB).map(([k, v]) => [v, k as RecordingMode]));
 
+/**
+ * Records shorter than this may reach SegmentWriter.writeFrame without their CRC32C (see
+ * FrameBuilder's crcOnWriter): the writer thread computes it before compressing. Longer ones (body
+ * pieces of big transfers) keep theirs from the event loop, which is less busy than the writer then.
+ */
+export const WRITER_CRC_MAX = 16 * 1024;
+
 export const DIRECTION_REQUEST = 1;
 export const DIRECTION_RESPONSE = 2;
 

@@ -39,7 +39,7 @@ import {
 import { IndexTracker } from './index-file.js';
 import { publishPublicKey, signSegment, writeFileDurably, type SigningKey } from './keys.js';
 import { indexRecordBytes } from './index-decoder.js';
-import type { DecodedRecord } from './records.js';
+import { WRITER_CRC_MAX, type DecodedRecord } from './records.js';
 
 import { zstd } from './zstd.js';
 
@@ -337,9 +337,13 @@ export class SegmentWriter {
     this.stats = new SegmentStats();
   }
 
-  /** Compresses `raw[0, length)` (whole records) into one zstd frame and appends it. Throws on I/O errors. */
+  /**
+   * Compresses `raw[0, length)` (whole records) into one zstd frame and appends it. Fills in the
+   * CRC32C of every record shorter than WRITER_CRC_MAX first (`raw` is modified). Throws on I/O errors.
+   */
   writeFrame(raw: Uint8Array, length: number, meta: FrameMeta): void {
     if (length === 0) return;
+    fillSmallRecordCrcs(raw, length);
     if (this.fd < 0) this.openSegment();
     const bound = FRAME_ENVELOPE_BYTES + compressBound(length);
     if (this.out.length < bound) this.out = Buffer.allocUnsafe(bound);
@@ -522,6 +526,36 @@ export class SegmentWriter {
   }
 }
 
+// Records in a raw frame are laid out as varint(length) ‖ record ‖ CRC32C (FORMAT.md).
+// recordLength() returns a record's length and leaves its first byte's offset here (no tuple per call).
+let recordStart = 0;
+function recordLength(buf: Buffer, p: number): number {
+  let len = 0;
+  let mul = 1;
+  let b: number;
+  do {
+    b = buf[p++]!;
+    len += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  recordStart = p;
+  return len;
+}
+
+/** Writes the CRC32C after each record shorter than WRITER_CRC_MAX (FrameBuilder's crcOnWriter). */
+function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, length);
+  let p = 0;
+  while (p < length) {
+    const len = recordLength(buf, p);
+    p = recordStart;
+    const end = p + len;
+    if (end + 4 > length) throw new Error(`record at ${p} runs past the end of its frame`);
+    if (len < WRITER_CRC_MAX) buf.writeUInt32LE(crc32c(buf.subarray(p, end)), end);
+    p = end + 4;
+  }
+}
+
 /**
  * Feeds the start, response and end records of a raw frame to the index (body records, the bulk of
  * the bytes, are skipped by their tag). The recorder wrote these bytes itself, so a record that does
@@ -531,14 +565,8 @@ function indexRecords(raw: Uint8Array, length: number, index: IndexTracker): voi
   const buf = Buffer.from(raw.buffer, raw.byteOffset, length);
   let p = 0;
   while (p < length) {
-    let len = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      b = buf[p++]!;
-      len += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b & 0x80);
+    const len = recordLength(buf, p);
+    p = recordStart;
     indexRecordBytes(buf, p, p + len, index);
     p += len + 4;
   }
