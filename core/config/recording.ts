@@ -4,8 +4,20 @@ export const recordingSchema = z
   .object({
     durability: z.enum(['sync', 'async']).default('sync'),
     flushIntervalMs: z.number().int().positive().default(50).describe('async mode: how often frames are flushed'),
+    syncCommitWindowMs: z
+      .number()
+      .min(0)
+      .max(1000)
+      .default(2)
+      .describe('sync mode: how long a commit waits for other running exchanges to share its fsync (0: commit at once)'),
     segmentMaxBytes: z.number().int().positive().default(64 * 1024 * 1024),
     segmentMaxAgeMs: z.number().int().positive().default(60_000),
+    segmentMaxExchanges: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe("a segment is also sealed when its index lists this many exchanges: bounds the recorder thread's memory with small exchanges"),
     zstdLevel: z.number().int().min(1).max(19).default(1),
     redactHeaders: z.array(z.string().min(1)).default([]).describe('extra header names to redact'),
     sessionIdleGapMs: z.number().int().positive().default(5 * 60_000),

@@ -9,6 +9,7 @@ export interface WorkerInit {
   durability: 'sync' | 'async';
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
+  segmentMaxExchanges: number;
   signingKeyFile?: string;
   retryIntervalMs: number;
   failureReserveBytes: number;

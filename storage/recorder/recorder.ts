@@ -22,8 +22,9 @@ export interface RecorderOptions {
 type DurableCallback = (err: Error | null) => void;
 
 const CLOSE_TIMEOUT_MS = 30_000;
-/**
- * sync: how long a commit waits for other running exchanges to end and share its fdatasync. An
+/*
+ * sync, recording.syncCommitWindowMs (default 2): how long a commit waits for other running
+ * exchanges to end and share its fdatasync. An
  * fdatasync costs ≈ 75 µs of CPU on a virtio disk (the flush traps to the hypervisor), each commit
  * a frame, three messages and a wake-up of every thread involved, and confirming bigger batches
  * sends the agents' responses back to back. Measured at 50 connections (1 KB GETs): CPU per
@@ -31,7 +32,6 @@ const CLOSE_TIMEOUT_MS = 30_000;
  * p99 latency no higher (less CPU, less queueing). An exchange that ends while no other recorded
  * exchange runs is committed at once (no one could join it), so a lone agent does not wait.
  */
-const GROUP_COMMIT_WINDOW_MS = 2;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /** An exchange whose end() waits for a sync commit. */
@@ -260,6 +260,7 @@ export class Recorder implements ExchangeSink {
         durability: this.cfg.durability,
         segmentMaxBytes: this.cfg.segmentMaxBytes,
         segmentMaxAgeMs: this.cfg.segmentMaxAgeMs,
+        segmentMaxExchanges: this.cfg.segmentMaxExchanges,
         ...(this.cfg.signingKeyFile ? { signingKeyFile: path.resolve(this.cfg.signingKeyFile) } : {}),
         retryIntervalMs: this.cfg.retryIntervalMs,
         failureReserveBytes: this.cfg.failureReserveBytes,
@@ -369,7 +370,7 @@ export class Recorder implements ExchangeSink {
     // of the event loop at one commit per loop turn).
     if (this.commitUnwritten || this.unsynced.length >= 2 || this.waiting.length === 0 || this.closed) return;
     if (this.running > 0) {
-      const wait = this.waitingSince + GROUP_COMMIT_WINDOW_MS - performance.now();
+      const wait = this.waitingSince + this.cfg.syncCommitWindowMs - performance.now();
       if (wait > 0) {
         this.windowTimer ??= setTimeout(this.windowEnd, wait);
         return;

@@ -206,6 +206,7 @@ port.on('message', (msg: ToWorker) => {
           durability: init.durability,
           segmentMaxBytes: init.segmentMaxBytes,
           segmentMaxAgeMs: init.segmentMaxAgeMs,
+          segmentMaxExchanges: init.segmentMaxExchanges,
           key,
           onSealed,
         });

@@ -61,6 +61,8 @@ export interface SegmentWriterOptions {
   durability: 'sync' | 'async';
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
+  /** Seal when the segment's index lists this many exchanges (default DEFAULT_SEGMENT_MAX_EXCHANGES). */
+  segmentMaxExchanges?: number;
   key: SigningKey;
   onSealed?: (segment: SealedSegment) => void;
 }
@@ -74,6 +76,12 @@ interface ChainState {
 export const CHAIN_STATE_FILE = 'chain-state.json';
 export const LOCK_FILE = 'recorder.lock';
 const PART_SUFFIX = '.tgseg.part';
+/**
+ * The writer thread keeps an index entry per exchange of the open segment (≈ 330 B of heap each,
+ * measured): a 64 MiB segment of small exchanges holds 300k+ of them, so the count, not the bytes,
+ * has to bound that memory (recording.segmentMaxExchanges; this is its default).
+ */
+export const DEFAULT_SEGMENT_MAX_EXCHANGES = 100_000;
 const SEALED_RE = /^(\d{12})-([0-9a-f]{16})\.tgseg$/;
 
 /** Layout of the data dir. */
@@ -383,10 +391,16 @@ export class SegmentWriter {
     this.stats.dropped += records;
   }
 
-  /** Seals the open segment when it reached the size or age limit. */
+  /** Seals the open segment when it reached the size, age or exchange-count limit. */
   rotateIfDue(): SealedSegment | null {
     if (this.fd < 0) return null;
-    if (this.size >= this.opts.segmentMaxBytes || this.openSegmentAgeMs >= this.opts.segmentMaxAgeMs) return this.seal();
+    if (
+      this.size >= this.opts.segmentMaxBytes ||
+      this.openSegmentAgeMs >= this.opts.segmentMaxAgeMs ||
+      this.index.segmentEntries >= (this.opts.segmentMaxExchanges ?? DEFAULT_SEGMENT_MAX_EXCHANGES)
+    ) {
+      return this.seal();
+    }
     return null;
   }
 
@@ -491,7 +505,7 @@ export class SegmentWriter {
     const base = `${seqName(seq)}-${sha256.slice(0, 16)}`;
     const segPath = path.join(this.spoolDir, `${base}.tgseg`);
     const indexPath = path.join(this.spoolDir, `${base}.index.jsonl`);
-    writeFileDurably(indexPath, index.takeSegment());
+    writeIndexDurably(indexPath, index);
     renameSync(file, segPath);
     fsyncDir(this.spoolDir);
     fsyncDir(this.openDir);
@@ -516,7 +530,7 @@ export class SegmentWriter {
   /** After an I/O error: close the open segment without sealing; recoverLeftovers() seals it later. */
   abandon(): void {
     if (this.fd < 0) return;
-    this.index.takeSegment(); // recovery rebuilds this segment's index from the file
+    this.index.discardSegment(); // recovery rebuilds this segment's index from the file
     try {
       this.closeFd(this.fd);
     } catch {
@@ -554,6 +568,19 @@ function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
     if (len < WRITER_CRC_MAX) buf.writeUInt32LE(crc32c(buf.subarray(p, end)), end);
     p = end + 4;
   }
+}
+
+/** writeFileDurably for a segment's index, written piece by piece as it is serialized. */
+function writeIndexDurably(file: string, index: IndexTracker): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    index.takeSegmentChunks((chunk) => writeAll(fd, Buffer.from(chunk)));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 /**

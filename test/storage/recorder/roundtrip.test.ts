@@ -9,7 +9,7 @@ import { createRecorder } from '../../../storage/recorder/recorder.js';
 import type { DecodedRecord } from '../../../storage/segment/records.js';
 import { decompressedRecordBytes } from '../../../storage/microbench.js';
 import type { SealedSegment } from '../../../storage/types.js';
-import { durable, head, recordingConfig, sealedSegments, tempDir } from '../helpers.js';
+import { durable, head, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
 
 async function readAll(files: string[]): Promise<DecodedRecord[]> {
   const out: DecodedRecord[] = [];
@@ -226,6 +226,46 @@ test('sync durability: group commit confirms many exchanges per fsync, only afte
     assert.deepEqual(new Set(await Promise.all(waits)), new Set([null]));
     assert.ok(rec.counters.syncs >= 1 && rec.counters.syncs <= 5, `${rec.counters.syncs} fsyncs for ${N} exchanges`);
     await rec.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('sync commit window: an ending exchange waits for running ones to share its fsync; a lone one does not', { timeout: 30_000 }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    // A window far longer than any fsync here, so "waited for the window" and "did not" cannot be confused.
+    const rec = await createRecorder({ recording: recordingConfig({ durability: 'sync', syncCommitWindowMs: 1000 }), instanceId: 'rt-6w', dataDir: dir });
+    const lone = rec.begin(head())!;
+    const t0 = performance.now();
+    assert.equal(await durable(lone, done(0, 1)), null);
+    assert.ok(performance.now() - t0 < 900, 'with no other exchange running, the commit went at once (not after the 1 s window)');
+
+    const syncsBefore = rec.counters.syncs;
+    const a = rec.begin(head())!;
+    const b = rec.begin(head())!;
+    let aConfirmed = false;
+    const aDurable = new Promise<Error | null>((resolve) =>
+      a.end(done(0, 1), (err) => {
+        aConfirmed = true;
+        resolve(err);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(aConfirmed, false, 'a waits inside the window while b is still running');
+    assert.equal(await durable(b, done(0, 1)), null);
+    assert.equal(await aDurable, null);
+    assert.equal(rec.counters.syncs - syncsBefore, 1, 'a and b shared one fsync');
+    await rec.close();
+
+    const dir0 = tempDir();
+    const rec0 = await createRecorder({ recording: recordingConfig({ durability: 'sync', syncCommitWindowMs: 0 }), instanceId: 'rt-6z', dataDir: dir0.dir });
+    const c = rec0.begin(head())!;
+    const running = rec0.begin(head())!;
+    assert.equal(await withTimeout(durable(c, done(0, 1)), 10_000, 'window 0: c is confirmed while another exchange still runs'), null);
+    assert.equal(await durable(running, done(0, 1)), null);
+    await rec0.close();
+    dir0.cleanup();
   } finally {
     cleanup();
   }
