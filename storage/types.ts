@@ -1,3 +1,5 @@
+import type { StoreDigests } from './segment/digests.js';
+
 /**
  * What the segment writer hands to the uploader. The writer seals a segment into the spool
  * directory (<dataDir>/spool) together with its index; the uploader moves it to the store and
@@ -17,6 +19,14 @@ export interface SealedSegment {
   indexPath: string;
   /** Absolute path of the instance's public signing key (PEM). */
   publicKeyPath: string;
+  /**
+   * Size, CRC32C and MD5 (GCS's base64 forms) of the sealed file, computed by the writer thread from
+   * the bytes it wrote. Absent when unknown (segments found in the spool at start); the uploader
+   * then hashes the file itself.
+   */
+  storeDigests?: StoreDigests;
+  /** The same for the index file, as the writer thread wrote it. */
+  indexStoreDigests?: StoreDigests;
 }
 
 export interface SegmentSealedListener {

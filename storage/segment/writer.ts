@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -36,6 +35,7 @@ import {
   writeFrameEnvelope,
   type SegmentTrailerInfo,
 } from './format.js';
+import { SegmentDigests, StoreDigester, type StoreDigests } from './digests.js';
 import { IndexTracker } from './index-file.js';
 import { publishPublicKey, signSegment, writeFileDurably, type SigningKey } from './keys.js';
 import { indexRecordBytes } from './index-decoder.js';
@@ -107,9 +107,9 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function sha256OfFile(file: string, upTo?: number): { hash: Hash; size: number } {
+function digestsOfFile(file: string, upTo?: number): { hash: SegmentDigests; size: number } {
   const fd = openSync(file, 'r');
-  const hash = createHash('sha256');
+  const hash = new SegmentDigests();
   const buf = Buffer.allocUnsafe(1024 * 1024);
   let pos = 0;
   try {
@@ -180,7 +180,7 @@ export class SegmentWriter {
   private createdAtMs = 0;
   private size = 0;
   private headerBytes: Buffer = Buffer.alloc(0);
-  private hash: Hash | null = null;
+  private hash: SegmentDigests | null = null;
   private stats = new SegmentStats();
   private readonly index = new IndexTracker();
   private indexErrors = 0;
@@ -222,7 +222,7 @@ export class SegmentWriter {
     for (const name of readdirSync(this.spoolDir)) {
       const m = SEALED_RE.exec(name);
       if (m && Number(m[1]) > state.seq) {
-        state = { instanceId: this.opts.instanceId, seq: Number(m[1]), sha256: sha256OfFile(path.join(this.spoolDir, name)).hash.digest('hex') };
+        state = { instanceId: this.opts.instanceId, seq: Number(m[1]), sha256: digestsOfFile(path.join(this.spoolDir, name)).hash.sha256.digest('hex') };
       }
     }
     return state;
@@ -297,7 +297,7 @@ export class SegmentWriter {
       }
       const validEnd = summary.validPrefixEnd;
       ftruncateSync(fd, validEnd);
-      const { hash } = sha256OfFile(file, validEnd);
+      const { hash } = digestsOfFile(file, validEnd);
       stats.rawBytes = summary.rawBytes;
       const sealed = this.finishSegment(fd, file, seq, createdAtMs, headerBytes, hash, validEnd, stats, index, {
         recovered: true,
@@ -341,7 +341,7 @@ export class SegmentWriter {
     this.createdAtMs = Number(createdAtNs / 1_000_000n);
     this.size = header.length;
     this.headerBytes = header;
-    this.hash = createHash('sha256').update(header);
+    this.hash = new SegmentDigests(header);
     this.stats = new SegmentStats();
   }
 
@@ -471,7 +471,7 @@ export class SegmentWriter {
     seq: number,
     createdAtMs: number,
     headerBytes: Buffer,
-    hash: Hash,
+    hash: SegmentDigests,
     dataEnd: number,
     stats: SegmentStats,
     index: IndexTracker,
@@ -485,7 +485,7 @@ export class SegmentWriter {
         lastExchangeId: stats.maxId,
         firstNs: stats.firstNs,
         lastNs: stats.lastNs,
-        sha256: hash.copy().digest('hex'),
+        sha256: hash.sha256.copy().digest('hex'),
         recovered: flags.recovered,
         discardedBytes: flags.discardedBytes,
         sealedAtNs: nowNs(),
@@ -501,11 +501,12 @@ export class SegmentWriter {
     } finally {
       this.closeFd(fd);
     }
-    const sha256 = hash.digest('hex');
+    const sha256 = hash.sha256.digest('hex');
+    const digests = hash.store.digests();
     const base = `${seqName(seq)}-${sha256.slice(0, 16)}`;
     const segPath = path.join(this.spoolDir, `${base}.tgseg`);
     const indexPath = path.join(this.spoolDir, `${base}.index.jsonl`);
-    writeIndexDurably(indexPath, index);
+    const indexDigests = writeIndexDurably(indexPath, index);
     renameSync(file, segPath);
     fsyncDir(this.spoolDir);
     fsyncDir(this.openDir);
@@ -513,15 +514,19 @@ export class SegmentWriter {
       this.chain = { instanceId: this.opts.instanceId, seq, sha256 };
       this.saveChainState();
     }
+    const sizeBytes = fstatSafe(segPath);
     const sealed: SealedSegment = {
       instanceId: this.opts.instanceId,
       seq,
       sha256,
       createdAtMs,
-      sizeBytes: fstatSafe(segPath),
+      sizeBytes,
       path: path.resolve(segPath),
       indexPath: path.resolve(indexPath),
       publicKeyPath: path.resolve(this.publicKeyPath),
+      // digests of every byte written (header, frames, trailer), unless the file is not that size
+      ...(sizeBytes === digests.size ? { storeDigests: digests } : {}),
+      indexStoreDigests: indexDigests,
     };
     this.opts.onSealed?.(sealed);
     return sealed;
@@ -571,16 +576,22 @@ function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
 }
 
 /** writeFileDurably for a segment's index, written piece by piece as it is serialized. */
-function writeIndexDurably(file: string, index: IndexTracker): void {
+function writeIndexDurably(file: string, index: IndexTracker): StoreDigests {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o644);
+  const digester = new StoreDigester();
   try {
-    index.takeSegmentChunks((chunk) => writeAll(fd, Buffer.from(chunk)));
+    index.takeSegmentChunks((chunk) => {
+      const bytes = Buffer.from(chunk);
+      writeAll(fd, bytes);
+      digester.update(bytes);
+    });
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
+  return digester.digests();
 }
 
 /**

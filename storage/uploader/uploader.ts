@@ -56,6 +56,20 @@ function sameBytes(remote: ObjectInfo, local: LocalFileHashes): boolean {
 }
 
 /**
+ * The segment's (or its index's) size, CRC32C and MD5 as the writer thread computed them from the
+ * bytes it wrote (no second read of the file on the event loop), if known and the file still has
+ * that size. The store checks the bytes it receives against them, so a spool file changed since
+ * fails the upload.
+ */
+async function writerDigests(entry: UploadState, path: string): Promise<LocalFileHashes | undefined> {
+  const seg = entry.segment;
+  const d = path === seg.path ? seg.storeDigests : path === seg.indexPath ? seg.indexStoreDigests : undefined;
+  if (!d) return undefined;
+  const size = (await stat(path)).size;
+  return size === d.size ? { size: d.size, crc32c: d.crc32c, md5Hash: d.md5Hash } : undefined;
+}
+
+/**
  * Moves sealed segments from the spool to the store, one at a time in sequence order: public key
  * (once per key), segment, index; each create-only and verified (size + CRC32C) before the local
  * copies are deleted. Failures are retried forever with exponential backoff and jitter; the only
@@ -372,7 +386,7 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
     if (entry.done.includes(name)) return;
     let hashes: LocalFileHashes;
     try {
-      hashes = await hashFile(path);
+      hashes = (await writerDigests(entry, path)) ?? (await hashFile(path));
     } catch (err) {
       throw new StoreError('local_io', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -381,6 +395,10 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
       created = await this.putGuarded(name, path, contentType, hashes, entry, persistState);
     } catch (err) {
       const kind = err instanceof StoreError ? err.kind : 'other';
+      // The store saw other bytes than the writer hashed (the spool file changed since): later
+      // attempts hash the file as it is, as before writer digests existed (its trailer still tells).
+      if (kind === 'checksum' && path === entry.segment.path) delete entry.segment.storeDigests;
+      if (kind === 'checksum' && path === entry.segment.indexPath) delete entry.segment.indexStoreDigests;
       if (kind === 'session_expired' || kind === 'checksum' || kind === 'exists') {
         // The next attempt starts a fresh session (a 412 means there is nothing left to resume).
         if (entry.sessions[name]) {

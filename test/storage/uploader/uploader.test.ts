@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Storage } from '@google-cloud/storage';
+import { crc32c } from '@node-rs/crc32';
 import { Registry } from 'prom-client';
 import { createStore } from '../../../storage/store/index.js';
 import { publicKeyId } from '../../../storage/store/names.js';
@@ -441,6 +443,40 @@ test('readers: createStore({ readOnly }) through store.apiEndpoint lists and rea
     assert.deepEqual(listed.prefixes, ['tg/index/2026/']);
     assert.equal((await reader.read('tg/index/2026/01/01/17/gw-1/000000000001-abc.jsonl')).toString(), '{"exchangeId":"x"}\n');
   } finally {
+    t.cleanup();
+  }
+});
+
+test('gcs: writer digests are what the store checks: a spool file changed after sealing is refused once, then hashed as it is', { timeout: 20_000 }, async () => {
+  const t = tempDataDir();
+  const bucket = newBucket();
+  const { uploader, registry } = gcsUploader(t.dataDir, bucket);
+  try {
+    await uploader.start();
+    const good = writeSealedSegment(t.spoolDir, 1, { keyPath: t.keyPath, size: 5000 });
+    const changed = writeSealedSegment(t.spoolDir, 2, { keyPath: t.keyPath, size: 6000 });
+    const digestsOf = (data: Buffer) => ({
+      size: data.length,
+      crc32c: (() => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32BE(crc32c(data) >>> 0);
+        return b.toString('base64');
+      })(),
+      md5Hash: createHash('md5').update(data).digest('base64'),
+    });
+    const flipped = Buffer.from(changed.data);
+    flipped[100]! ^= 0xff;
+    writeFileSync(changed.path, flipped); // same size, other bytes than the writer hashed
+    uploader.onSealed({ ...good, storeDigests: digestsOf(good.data) });
+    uploader.onSealed({ ...changed, storeDigests: digestsOf(changed.data) });
+    await drained(uploader);
+    const names = emu.objectNames(bucket);
+    const stored = (s: { path: string }) => emu.getObject(bucket, names.find((n) => n.endsWith(`/${path.basename(s.path)}`))!)?.data;
+    assert.deepEqual(stored(good), good.data);
+    assert.deepEqual(stored(changed), flipped);
+    assert.equal(await metric(registry, 'tapegate_upload_failures_total', { cause: 'checksum' }), 1, 'the store refused the bytes that differ from the written ones');
+  } finally {
+    await uploader.stop();
     t.cleanup();
   }
 });
