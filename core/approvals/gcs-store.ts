@@ -1,4 +1,4 @@
-import { Storage, type Bucket, type File, type GetFilesOptions, type StorageOptions } from '@google-cloud/storage';
+import type { Bucket, File, GetFilesOptions, StorageOptions } from '@google-cloud/storage';
 import { createHash } from 'node:crypto';
 import type { ReviewDecision, ReviewRecord, ReviewStore, UploadBinding } from './types.js';
 
@@ -42,12 +42,14 @@ function errorCode(err: unknown): number | undefined {
 
 export class GcsReviewStore implements ReviewStore {
   readonly kind = 'gcs' as const;
-  private readonly bucket: Bucket;
+  private readonly bucketReady: Promise<Bucket>;
   private readonly prefix: string;
   private readonly pageSize: number;
 
   constructor(options: GcsReviewStoreOptions) {
-    this.bucket = new Storage(options.storage).bucket(options.bucket);
+    // The client library loads (from here, at start) only when reviews are kept in GCS.
+    this.bucketReady = import('@google-cloud/storage').then(({ Storage }) => new Storage(options.storage).bucket(options.bucket));
+    this.bucketReady.catch(() => undefined); // a load failure surfaces at the first use, not as an unhandled rejection
     this.prefix = options.prefix;
     this.pageSize = options.pageSize ?? 1000;
   }
@@ -58,7 +60,7 @@ export class GcsReviewStore implements ReviewStore {
   }
 
   private async write(record: ReviewRecord, ifGenerationMatch: number): Promise<void> {
-    await this.bucket.file(this.name(record.id)).save(JSON.stringify(record), {
+    await (await this.bucketReady).file(this.name(record.id)).save(JSON.stringify(record), {
       resumable: false,
       contentType: 'application/json',
       metadata: { metadata: { state: record.state } },
@@ -72,11 +74,11 @@ export class GcsReviewStore implements ReviewStore {
 
   /** The record and the generation it was read at; null if absent. */
   private async read(id: string): Promise<{ record: ReviewRecord; generation: number } | null> {
-    const file = this.bucket.file(this.name(id));
+    const file = (await this.bucketReady).file(this.name(id));
     try {
       const [meta] = await file.getMetadata();
       const generation = Number(meta.generation);
-      const [bytes] = await this.bucket.file(this.name(id), { generation }).download();
+      const [bytes] = await (await this.bucketReady).file(this.name(id), { generation }).download();
       return { record: JSON.parse(bytes.toString('utf8')) as ReviewRecord, generation };
     } catch (err) {
       if (errorCode(err) === 404) return null;
@@ -86,7 +88,7 @@ export class GcsReviewStore implements ReviewStore {
 
   async get(id: string): Promise<ReviewRecord | null> {
     try {
-      const [bytes] = await this.bucket.file(this.name(id)).download();
+      const [bytes] = await (await this.bucketReady).file(this.name(id)).download();
       return JSON.parse(bytes.toString('utf8')) as ReviewRecord;
     } catch (err) {
       if (errorCode(err) === 404) return null;
@@ -101,7 +103,7 @@ export class GcsReviewStore implements ReviewStore {
     let query: GetFilesOptions | null = { prefix: this.prefix, autoPaginate: false, maxResults: this.pageSize };
     if (sinceMs !== undefined) query.startOffset = `${this.prefix}rv-${encodeTime(sinceMs)}`;
     for (let page = 0; query && page < MAX_LIST_PAGES; page++) {
-      const [files, next]: [File[], GetFilesOptions | null] = (await this.bucket.getFiles(query)) as unknown as [File[], GetFilesOptions | null];
+      const [files, next]: [File[], GetFilesOptions | null] = (await (await this.bucketReady).getFiles(query)) as unknown as [File[], GetFilesOptions | null];
       for (const f of files) {
         if (!f.name.endsWith('.json')) continue;
         if (pendingOnly && (f.metadata.metadata?.['state'] ?? 'pending') !== 'pending') continue;
@@ -155,12 +157,12 @@ export class GcsReviewStore implements ReviewStore {
   }
 
   async saveUploadBinding(uploadId: string, binding: UploadBinding): Promise<void> {
-    await this.bucket.file(this.bindingName(uploadId)).save(JSON.stringify(binding), { resumable: false, contentType: 'application/json', preconditionOpts: { ifGenerationMatch: 0 } });
+    await (await this.bucketReady).file(this.bindingName(uploadId)).save(JSON.stringify(binding), { resumable: false, contentType: 'application/json', preconditionOpts: { ifGenerationMatch: 0 } });
   }
 
   async loadUploadBinding(uploadId: string): Promise<UploadBinding | null> {
     try {
-      const [bytes] = await this.bucket.file(this.bindingName(uploadId)).download();
+      const [bytes] = await (await this.bucketReady).file(this.bindingName(uploadId)).download();
       return JSON.parse(bytes.toString('utf8')) as UploadBinding;
     } catch (err) {
       if (errorCode(err) === 404) return null;

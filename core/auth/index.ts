@@ -4,7 +4,7 @@ import { TapegateError, googleErrorBody } from '../errors.js';
 import type { HeaderList, Identity } from '../exchange.js';
 import { log } from '../log.js';
 import { AdminOidc, json } from './admin-oidc.js';
-import { AdminSaml } from './admin-saml.js';
+import type { AdminSaml } from './admin-saml.js';
 import { AdminTokens } from './admin-token.js';
 import { identityFromClaims, type ClaimMapping } from './claims.js';
 import { DevIssuer, assertLoopbackOnly, devIssuerEnabled } from './dev-issuer.js';
@@ -185,7 +185,8 @@ export async function createAuthenticator(config: Config['auth'], opts: { dataDi
 
   const adminTokens = await AdminTokens.open(config, opts.dataDir);
   const adminOidc = config.admin.oidc ? new AdminOidc(config.admin.oidc, adminTokens) : null;
-  const adminSaml = config.admin.saml ? new AdminSaml(config.admin.saml, adminTokens) : null;
+  // node-saml and its XML stack load only when SAML sign-in is configured
+  const adminSaml = config.admin.saml ? new (await import('./admin-saml.js')).AdminSaml(config.admin.saml, adminTokens) : null;
 
   // Warm discovery and keys in the background: a slow IdP must not delay start, and a failure here is
   // retried on the first request anyway.

@@ -2,7 +2,6 @@ import type { AuthClient } from 'google-auth-library';
 import type { CredentialsConfig } from '../config/credentials.js';
 import { TapegateError } from '../errors.js';
 import { log } from '../log.js';
-import { buildClient } from './sources.js';
 
 /**
  * The credential a connection injects upstream, in place of the agent's Authorization (which is
@@ -40,9 +39,13 @@ class CachedCredential implements CredentialProvider {
   private failedAtMs = -Infinity;
   private lastError: TapegateError | undefined;
   private readonly aheadMs: number;
+  /** google-auth-library loads (from here, at start) only for connections that inject a credential. */
+  private readonly sources: Promise<typeof import('./sources.js')>;
 
   constructor(private readonly cfg: CredentialsConfig) {
     this.aheadMs = cfg.refreshAheadSeconds * 1000;
+    this.sources = import('./sources.js');
+    this.sources.catch(() => undefined); // a load failure surfaces at the first refresh, not as an unhandled rejection
   }
 
   cachedAuthorization(): string | undefined {
@@ -88,7 +91,7 @@ class CachedCredential implements CredentialProvider {
   }
 
   private async fetch(): Promise<string> {
-    this.client ??= buildClient(this.cfg).then((c) => {
+    this.client ??= this.sources.then(({ buildClient }) => buildClient(this.cfg)).then((c) => {
       // The library's own cache must consider the token stale no later than we do, so that a
       // refresh we ask for is a real one.
       c.eagerRefreshThresholdMillis = this.aheadMs + 1_000;

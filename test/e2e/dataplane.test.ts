@@ -6,9 +6,10 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { publicKeyFromPem, SegmentReader } from '../../storage/reader/reader.js';
-import { cliCommand } from '../support/cli.js';
+import { cliCommand, repoRoot } from '../support/cli.js';
 import { serveGateway } from '../support/gateway.js';
 import { rawExchange, request } from '../support/http-client.js';
 import { startUpstream, type FakeUpstream } from '../support/upstream.js';
@@ -85,6 +86,15 @@ async function devToken(configFile: string): Promise<string> {
   clearTimeout(timer);
   assert.equal(code, 0, `tapegate dev-token failed: ${err}`);
   return out.trim().split('\n').pop()!;
+}
+
+/** Polls `cond` every 20 ms until it holds; throws after `ms`. */
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function rssBytes(pid: number): number {
@@ -307,11 +317,17 @@ test('oversized request heads get an error and the gateway keeps serving; the li
 test('SIGTERM drains: not ready, no new connections, in-flight exchanges finish, exit 0', { timeout: 30_000 }, async () => {
   const gw = await startGateway();
   try {
-    const inflight = request(gw.port, { path: '/t/x?tg=slowhead&ms=1200', headers: { authorization: gw.auth } });
-    await new Promise((r) => setTimeout(r, 300));
+    const marker = `drain-${Date.now()}`;
+    const inflight = request(gw.port, { path: `/t/${marker}?tg=slowhead&ms=2500`, headers: { authorization: gw.auth } });
+    // SIGTERM once the exchange is really in flight (the upstream holds it), however slow the machine
+    await waitFor(() => up.seen.some((r) => r.url.includes(marker)), 10_000, 'the slow exchange at the upstream');
     gw.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
-    const ready = await request(gw.adminPort, { path: '/readyz' });
+    // the signal is handled asynchronously: wait until the gateway stops reporting ready
+    let ready = await request(gw.adminPort, { path: '/readyz' });
+    for (const deadline = Date.now() + 5_000; ready.status === 200 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      ready = await request(gw.adminPort, { path: '/readyz' });
+    }
     assert.equal(ready.status, 503);
     assert.match(ready.body.toString(), /draining/);
     await assert.rejects(request(gw.port, { path: '/storage/v1/b/x', headers: { authorization: gw.auth }, timeoutMs: 2000 }));
@@ -321,6 +337,32 @@ test('SIGTERM drains: not ready, no new connections, in-flight exchanges finish,
     assert.equal(await gw.exited, 0);
   } finally {
     await gw.stop();
+  }
+});
+
+test('the default config (local store, no upstream credential, no SAML) never loads the Google client libraries or the SAML stack', { timeout: 30_000 }, async () => {
+  // A preload in the gateway's main thread lists, at exit, every CommonJS module it loaded (the
+  // Google and SAML libraries are CommonJS, so importing them from ESM puts them there too).
+  const probe = path.join(dir, 'module-probe.mjs');
+  const listed = path.join(dir, `modules-${Date.now()}.txt`);
+  writeFileSync(
+    probe,
+    `import { createRequire } from 'node:module';\nimport { writeFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\n` +
+      `const require = createRequire(import.meta.url);\n` +
+      `if (isMainThread) process.on('exit', () => writeFileSync(${JSON.stringify(listed)}, Object.keys(require.cache).join('\\n')));\n`,
+  );
+  const gw = await serveGateway({ configFile: 'deploy/tapegate.json', cwd: repoRoot, dir, dataDir: path.join(dir, 'data-default'), nodeArgs: ['--import', pathToFileURL(probe).href], startTimeoutMs: 20_000 });
+  try {
+    // one exchange through the data plane (refused by identity, and recorded)
+    assert.equal((await request(gw.port, { path: '/storage/v1/b/x/o' })).status, 401);
+  } finally {
+    assert.equal(await gw.stop(), 0);
+  }
+  const modules = readFileSync(listed, 'utf8').split('\n');
+  assert.ok(modules.some((m) => m.includes(`${path.sep}node_modules${path.sep}prom-client${path.sep}`)), 'the probe sees the CommonJS modules serve uses');
+  for (const pkg of ['@google-cloud/storage', 'google-auth-library', 'gaxios', '@node-saml/node-saml', 'xml-crypto']) {
+    const hit = modules.find((m) => m.includes(`${path.sep}node_modules${path.sep}${pkg.split('/').join(path.sep)}${path.sep}`));
+    assert.equal(hit, undefined, `${pkg} is loaded only when the config uses it`);
   }
 });
 
@@ -339,8 +381,9 @@ test('serve reports config errors naming the field and exits non-zero', { timeou
 test('SIGTERM drain has a deadline: exchanges still running are cut and the process exits 0', { timeout: 30_000 }, async () => {
   const gw = await startGateway({ drainTimeoutMs: 500 });
   try {
-    const hanging = request(gw.port, { path: '/t/x?tg=hang', headers: { authorization: gw.auth }, timeoutMs: 10_000 }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    const marker = `deadline-${Date.now()}`;
+    const hanging = request(gw.port, { path: `/t/${marker}?tg=hang`, headers: { authorization: gw.auth }, timeoutMs: 10_000 }).catch((e: Error) => e);
+    await waitFor(() => up.seen.some((r) => r.url.includes(marker)), 10_000, 'the hanging exchange at the upstream');
     const t0 = Date.now();
     gw.child.kill('SIGTERM');
     assert.equal(await gw.exited, 0);

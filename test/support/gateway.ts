@@ -42,6 +42,8 @@ export interface ServeOptions {
   /** Config file name (default: a unique one). */
   name?: string;
   extraArgs?: string[];
+  /** Options for node itself, before the CLI script (e.g. an --import probe). */
+  nodeArgs?: string[];
   /** Working directory of the process (default: this process's). */
   cwd?: string;
   startTimeoutMs?: number;
@@ -56,7 +58,7 @@ function spawnServe(opts: ServeOptions): { child: ChildProcess; configFile: stri
     writeFileSync(configFile, JSON.stringify({ ...opts.config, dataDir: opts.dataDir }, null, 2));
   }
   const { command, args } = cliCommand(['serve', '--config', configFile, '--port', '0', '--admin-port', '0', '--data-dir', opts.dataDir, ...(opts.extraArgs ?? [])]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const child = spawn(command, [...(opts.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   return { child, configFile };
 }
 
