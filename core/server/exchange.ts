@@ -103,21 +103,29 @@ const enum Phase {
 
 // Header collection without a closure per request: uWS calls forEach synchronously. The three
 // headers the exchange reads itself are picked up on the way (first occurrence, as req.getHeader
-// answers) instead of one more native call each.
+// answers) instead of one more native call each. uWS frames the body by the first Content-Length, so
+// a second one (or a second Host) is noted and the request refused (RFC 9112 §6.3, §3.2).
 let collecting: HeaderList = [];
 let collectingBytes = 0;
 let collectedHost: string | null = null;
 let collectedLength: string | null = null;
 let collectedTransferEncoding: string | null = null;
+let collectedAmbiguity: string | null = null;
 function collectHeader(name: string, value: string): void {
   collecting.push([name, value]);
   collectingBytes += name.length + value.length + 4;
   switch (name.length) {
     case 4:
-      if (collectedHost === null && name === 'host') collectedHost = value;
+      if (name === 'host') {
+        if (collectedHost === null) collectedHost = value;
+        else collectedAmbiguity = 'the request has more than one Host header';
+      }
       break;
     case 14:
-      if (collectedLength === null && name === 'content-length') collectedLength = value;
+      if (name === 'content-length') {
+        if (collectedLength === null) collectedLength = value;
+        else collectedAmbiguity = 'the request has more than one Content-Length header';
+      }
       break;
     case 17:
       if (collectedTransferEncoding === null && name === 'transfer-encoding') collectedTransferEncoding = value;
@@ -230,8 +238,9 @@ export class Exchange {
     const target = query === undefined ? url : `${url}?${query}`;
     collecting = [];
     collectingBytes = 0;
-    collectedHost = collectedLength = collectedTransferEncoding = null;
+    collectedHost = collectedLength = collectedTransferEncoding = collectedAmbiguity = null;
     req.forEach(collectHeader);
+    const ambiguity = collectedAmbiguity;
     const headBytes = collectingBytes + target.length + 16;
     const headTooLarge = headBytes > ctx.config.listen.maxHeaderBytes;
     // An oversized head is refused below; it is not recorded byte for byte.
@@ -282,6 +291,10 @@ export class Exchange {
     }
     if (length < 0) {
       this.refuse(new TapegateError('TG_BAD_REQUEST', 400, 'the Content-Length header is not a number'), 'denied');
+      return;
+    }
+    if (ambiguity !== null) {
+      this.refuse(new TapegateError('TG_BAD_REQUEST', 400, `${ambiguity}; send exactly one`), 'denied');
       return;
     }
     if (ctx.draining) {

@@ -421,6 +421,20 @@ test('malformed requests do not stop the gateway from serving others', async () 
   assert.ok(JSON_1K.length > 1000);
 });
 
+test('ambiguous framing or Host is refused with 400 before anything goes upstream (RFC 9112)', async () => {
+  const { port } = await start();
+  const seenBefore = up.seen.length;
+  const twoLengths = await rawExchange(port, 'POST /storage/v1/b HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab');
+  assert.match(twoLengths, /^HTTP\/1\.1 400 /);
+  assert.match(twoLengths, /more than one Content-Length header/);
+  const twoHosts = await rawExchange(port, 'GET /storage/v1/b/x HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n');
+  assert.match(twoHosts, /^HTTP\/1\.1 400 /);
+  assert.match(twoHosts, /more than one Host header/);
+  assert.equal(up.seen.length, seenBefore, 'neither reached the upstream');
+  const ok = await request(port, { method: 'POST', path: '/t/x?tg=echo', body: Buffer.from('ab') });
+  assert.equal(ok.status, 200, 'the gateway serves the next request');
+});
+
 test('a request held for review keeps its body on disk, then streams it upstream once approved', async () => {
   const { BodySpool } = await import('../../../core/approvals/spool.js');
   const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
