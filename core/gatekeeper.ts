@@ -87,15 +87,14 @@ export class Gatekeeper implements Gate {
   }
 
   classify(facts: RequestFacts): Classification {
-    const input: Parameters<typeof classifyGcpOperation>[0] = { method: facts.method, path: facts.path, query: facts.query };
-    if (facts.body) {
-      input.body = facts.body;
-      const need = classifyBodyNeeded(facts.method, facts.path, facts.query);
-      const length = header(facts.headers, 'content-length');
-      input.bodyComplete = facts.body.byteLength < need || (length !== undefined && Number(length) === facts.body.byteLength);
-      const type = header(facts.headers, 'content-type');
-      if (type !== undefined) input.contentType = type;
-    }
+    // Without body bytes the facts hold everything the classifier reads (no copy per request).
+    if (facts.body === undefined) return classifyGcpOperation(facts);
+    const input: Parameters<typeof classifyGcpOperation>[0] = { method: facts.method, path: facts.path, query: facts.query, body: facts.body };
+    const need = classifyBodyNeeded(facts.method, facts.path, facts.query);
+    const length = header(facts.headers, 'content-length');
+    input.bodyComplete = facts.body.byteLength < need || (length !== undefined && Number(length) === facts.body.byteLength);
+    const type = header(facts.headers, 'content-type');
+    if (type !== undefined) input.contentType = type;
     return classifyGcpOperation(input);
   }
 
@@ -139,7 +138,7 @@ export class Gatekeeper implements Gate {
   }
 
   private releaseBound(facts: RequestFacts, b: UploadBinding, done: (err: TapegateError | null, admission: Admission | null) => void): void {
-    this.release(facts, { identity: b.identity, operation: b.operation, resource: b.resource, decision: b.decision }, false, done);
+    this.release(facts, { identity: b.identity, operation: b.operation, resource: b.resource, decision: b.decision, upstreamAuthorization: null }, false, done);
   }
 
   private lookupSharedBinding(uploadId: string, attempts: number, then: (binding: UploadBinding | null) => void): void {
@@ -175,13 +174,14 @@ export class Gatekeeper implements Gate {
     const result = this.policy.decide({ identity, connection: facts.connection.name, classification: c });
     const decision: PolicyDecision = { action: result.action, rule: result.rule };
     if (result.reason !== undefined) decision.reason = result.reason;
-    const base = { identity, operation: c.operation, resource: c.resource, decision };
+    // The admission itself, completed by release() (allow) or sent as the refusal's record (deny).
+    const admission: Admission = { identity, operation: c.operation, resource: c.resource, decision, upstreamAuthorization: null };
     if (result.action === 'allow') {
-      this.release(facts, base, c.createsUploadSession === true, done);
+      this.release(facts, admission, c.createsUploadSession === true, done);
       return;
     }
     if (result.action === 'deny') {
-      done(new TapegateError('TG_POLICY_DENIED', 403, `${decision.reason} [policy rule "${result.rule}"]; if this call is needed, ask the gateway operators to change the policy`), { ...base, upstreamAuthorization: null });
+      done(new TapegateError('TG_POLICY_DENIED', 403, `${decision.reason} [policy rule "${result.rule}"]; if this call is needed, ask the gateway operators to change the policy`), admission);
       return;
     }
     this.hold(facts, c, identity, result.rule, done);
@@ -202,51 +202,46 @@ export class Gatekeeper implements Gate {
       if (r.decidedBy !== undefined) decision.reviewedBy = r.decidedBy;
       if (r.decidedAtMs !== undefined) decision.reviewedAtMs = r.decidedAtMs;
       if (r.reason !== undefined) decision.reviewReason = r.reason;
-      const base = { identity, operation: c.operation, resource: c.resource, decision };
+      const admission: Admission = { identity, operation: c.operation, resource: c.resource, decision, upstreamAuthorization: null };
       if (outcome.approved) {
-        this.release(facts, base, c.createsUploadSession === true, done);
+        this.release(facts, admission, c.createsUploadSession === true, done);
         return;
       }
       const why = r.state === 'denied' ? `denied by ${r.decidedBy}: ${r.reason}` : r.state === 'expired' ? `timed out: ${r.reason}` : `${r.state}: ${r.reason}`;
       decision.reason = `review ${r.id} ${why}`;
       const code = r.state === 'expired' ? 'TG_REVIEW_TIMEOUT' : 'TG_REVIEW_DENIED';
-      done(new TapegateError(code, 403, `${c.operation} on ${c.resource} was held for review ${r.id} and ${why}`), { ...base, upstreamAuthorization: null });
+      done(new TapegateError(code, 403, `${c.operation} on ${c.resource} was held for review ${r.id} and ${why}`), admission);
     });
     holdRef = hold;
     facts.onHold?.({ reviewId: hold.id, body: hold.body, cancel: (reason) => hold.cancel(reason) });
   }
 
-  /** Adds the upstream credential and lets the request through. */
-  private release(
-    facts: RequestFacts,
-    base: Pick<Admission, 'identity' | 'operation' | 'resource' | 'decision'>,
-    createsUploadSession: boolean,
-    done: (err: TapegateError | null, admission: Admission | null) => void,
-  ): void {
+  /** Adds the upstream credential to `admission` (its upstreamAuthorization still null) and lets the request through. */
+  private release(facts: RequestFacts, admission: Admission, createsUploadSession: boolean, done: (err: TapegateError | null, admission: Admission | null) => void): void {
     const provider = this.credentials.get(facts.connection.name);
-    const finish = (authorization: string | null) => {
-      // Explicit fields, not a spread: this runs once per admitted request.
-      const admission: Admission = { identity: base.identity, operation: base.operation, resource: base.resource, decision: base.decision, upstreamAuthorization: authorization };
-      if (createsUploadSession) {
-        admission.createsUploadSession = true;
-        this.sessionStarts.set(admission, { connection: facts.connection.name, path: facts.path });
-      }
-      done(null, admission);
-    };
-    if (!provider) {
-      // Synchronously is fine: the data plane accepts an answer from inside its admit() call.
-      finish(null);
-      return;
-    }
-    const fresh = provider.cachedAuthorization?.();
+    // No credential, or a fresh cached one, answers synchronously (the data plane accepts an answer
+    // from inside its admit() call): no closure or Promise per request.
+    const fresh = provider === undefined ? null : provider.cachedAuthorization?.();
     if (fresh !== undefined) {
-      finish(fresh);
+      this.admitted(facts, admission, createsUploadSession, fresh, done);
       return;
     }
-    provider.authorization().then(finish, (err: unknown) => {
-      const e = asTapegateError(err, 'TG_CREDENTIAL_UNAVAILABLE', 503, `cannot obtain the credential for connection "${facts.connection.name}"`);
-      done(e, { ...base, upstreamAuthorization: null });
-    });
+    provider!.authorization().then(
+      (authorization) => this.admitted(facts, admission, createsUploadSession, authorization, done),
+      (err: unknown) => {
+        const e = asTapegateError(err, 'TG_CREDENTIAL_UNAVAILABLE', 503, `cannot obtain the credential for connection "${facts.connection.name}"`);
+        done(e, admission);
+      },
+    );
+  }
+
+  private admitted(facts: RequestFacts, admission: Admission, createsUploadSession: boolean, authorization: string | null, done: (err: TapegateError | null, admission: Admission | null) => void): void {
+    admission.upstreamAuthorization = authorization;
+    if (createsUploadSession) {
+      admission.createsUploadSession = true;
+      this.sessionStarts.set(admission, { connection: facts.connection.name, path: facts.path });
+    }
+    done(null, admission);
   }
 
   onUploadSession(uploadId: string, admission: Admission): void {

@@ -37,7 +37,8 @@ export function classifyBodyNeeded(method: string, path: string, query?: string)
 function finish(service: string, items: OperationItem[], extra?: Partial<Classification>): Classification {
   if (items.length > 1) items.sort((a, b) => EFFECT_RANK[b.effect] - EFFECT_RANK[a.effect]);
   const top = items[0]!;
-  return { service, operation: top.operation, resource: top.resource, effect: top.effect, items, ...extra };
+  const c: Classification = { service, operation: top.operation, resource: top.resource, effect: top.effect, items };
+  return extra === undefined ? c : Object.assign(c, extra); // no object spread per plain request
 }
 
 function bodyText(body: Uint8Array): string {
@@ -86,14 +87,14 @@ function hasDotSegment(segs: readonly string[]): boolean {
 
 function storage(kind: StorageKind, input: ClassifyInput, segs: string[], from: number): Classification {
   const r = classifyStorage(kind, input.method, input.path, segs, from, input.query);
-  const extra: Partial<Classification> = {};
-  if (r.uploadId !== undefined) extra.uploadId = r.uploadId;
-  if (r.createsUploadSession) extra.createsUploadSession = true;
   if (r.nameFromBody && input.body && input.body.length > 0) {
     const name = uploadNameFromBody(bodyText(input.body), input.contentType);
     if (name !== undefined) r.items[0]!.resource = `${r.items[0]!.resource}/${name}`;
   }
-  return finish('storage', r.items, extra);
+  const c = finish('storage', r.items);
+  if (r.uploadId !== undefined) c.uploadId = r.uploadId;
+  if (r.createsUploadSession) c.createsUploadSession = true;
+  return c;
 }
 
 function bigquery(input: ClassifyInput, segs: string[], from: number, upload: boolean): Classification {
