@@ -212,9 +212,17 @@ export class Recorder implements ExchangeSink {
 
   constructor(private readonly options: RecorderOptions) {
     this.cfg = options.recording;
-    this.highWater = Math.min(Math.floor(this.cfg.maxUnwrittenBytes / 2), 16 * 1024 * 1024);
+    /*
+     * 8 MiB of frames waiting for the writer thread keep it busy (it compresses a 1 MiB frame in
+     * ~1 ms at level 1; reading resumes at lowWater, 4 frames ahead). 16 MiB and 4 spare slots held
+     * ~9 MiB more RSS while the writer thread was the bottleneck (slots are touched once used), for
+     * no measurable throughput (test/storage/recorder/stream-1gib.test.ts: ≈ 1 GB/s either way).
+     * Two spare slots: one for the frame being filled, one for a partial frame (flush timer, sync
+     * commit) while congested.
+     */
+    this.highWater = Math.min(Math.floor(this.cfg.maxUnwrittenBytes / 2), 8 * 1024 * 1024);
     this.lowWater = Math.floor(this.highWater / 2);
-    const slots = Math.ceil(this.highWater / this.cfg.frameBytes) + 4;
+    const slots = Math.ceil(this.highWater / this.cfg.frameBytes) + 2;
     this.slotCount = slots;
     this.shared = new SharedArrayBuffer(slots * this.cfg.frameBytes);
     for (let i = slots - 1; i >= 0; i--) this.freeSlots.push(i);

@@ -52,7 +52,7 @@ test('a 1 GiB response body streams through the recorder with flat memory and co
     await rec.close();
     console.log(`# recorded 1 GiB in ${seconds.toFixed(2)} s = ${(TOTAL / 1e6 / seconds).toFixed(0)} MB/s; max extra ArrayBuffer memory ${(maxExternal / 2 ** 20).toFixed(1)} MiB, max RSS growth ${(maxRss / 2 ** 20).toFixed(1)} MiB`);
     assert.ok(maxExternal < 64 * 1024 * 1024, `ArrayBuffer memory grew by ${maxExternal} bytes`);
-    // the frame slots (20 MiB) and the writer thread's buffers: flat, nowhere near the 1 GiB streamed
+    // the frame slots (10 MiB) and the writer thread's buffers: flat, nowhere near the 1 GiB streamed
     assert.ok(maxRss < 256 * 1024 * 1024, `RSS grew by ${maxRss} bytes`);
 
     const segments = sealedSegments(dir);
