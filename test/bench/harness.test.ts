@@ -201,6 +201,9 @@ describe('bench harness', { timeout: 60_000 }, () => {
     const offRatio = Math.min(1, limit('tapegate-off', 'throughputRatio', 'min') * 1.5);
     const offAddedP99 = limit('tapegate-off', 'addedP99Ms', 'max') / 2;
     const rows = [base('direct', 100_000, 1), base('tapegate-full-sync', 100_000 * syncRatio, 1 + syncAddedP99), base('tapegate-off', 100_000 * offRatio, 1 + offAddedP99)];
+    // CPU per exchange (the rows carry s per 10k exchanges): full+sync over its ceiling, off under it.
+    rows[1]!.proxyCpuPer10k = (limit('tapegate-full-sync', 'cpuUsPerExchange', 'max') * 1.5) / 100;
+    rows[2]!.proxyCpuPer10k = (limit('tapegate-off', 'cpuUsPerExchange', 'max') * 0.5) / 100;
     addRatios(rows);
     assert.ok(Math.abs(rows[1]!.vsDirect.throughput! - syncRatio) < 1e-9);
     assert.ok(Math.abs(rows[1]!.vsDirect.addedP99Ms! - syncAddedP99) < 1e-9);
@@ -210,6 +213,8 @@ describe('bench harness', { timeout: 60_000 }, () => {
     assert.equal(byKey.get('tapegate-full-sync addedP99Ms'), false);
     assert.equal(byKey.get('tapegate-off throughputRatio'), true);
     assert.equal(byKey.get('tapegate-off addedP99Ms'), true);
+    assert.equal(byKey.get('tapegate-full-sync cpuUsPerExchange'), false);
+    assert.equal(byKey.get('tapegate-off cpuUsPerExchange'), true);
     // A full+sync gateway that wrote no recordings fails; one that did passes.
     assert.equal(byKey.get('tapegate-full-sync recordedMiB'), false);
     const recorded = evaluate(cfg, rows, { 'tapegate-full-sync': 3.5 });
