@@ -1,15 +1,9 @@
-import type { FrameMeta } from '../segment/writer.js';
+import type { FrameMeta, SegmentWriterOptions } from '../segment/writer.js';
 import type { SealedSegment } from '../types.js';
 
 /** Messages between the recorder (event loop) and its writer thread (worker.ts). */
-export interface WorkerInit {
-  instanceId: string;
-  dataDir: string;
-  zstdLevel: number;
-  durability: 'sync' | 'async';
-  segmentMaxBytes: number;
-  segmentMaxAgeMs: number;
-  segmentMaxExchanges: number;
+export interface WorkerInit extends Omit<SegmentWriterOptions, 'key' | 'onSealed'> {
+  /** The thread loads (or generates) the signing key itself. */
   signingKeyFile?: string;
   retryIntervalMs: number;
   failureReserveBytes: number;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { nowNs } from '../../core/clock.js';
 import type { RecordingConfig } from '../../core/config/recording.js';
 import { TapegateError } from '../../core/errors.js';
@@ -8,6 +8,7 @@ import { log } from '../../core/log.js';
 import { DIRECTION_REQUEST, DIRECTION_RESPONSE, encodeGap } from '../segment/records.js';
 import type { FrameMeta } from '../segment/writer.js';
 import type { SegmentSealedListener, SpoolGauge } from '../types.js';
+import { startThread } from '../worker-thread.js';
 import { FrameBuilder } from './frame-builder.js';
 import type { ToMain, ToWorker } from './protocol.js';
 
@@ -235,17 +236,7 @@ export class Recorder implements ExchangeSink {
   }
 
   private spawnWorker(): Worker {
-    const self = import.meta.url;
-    let worker: Worker;
-    if (self.endsWith('.ts')) {
-      // run from source (tsx: development and single-file tests): Node 20 does not pass the TS
-      // loader hooks to worker threads, so the thread registers tsx before loading worker.ts
-      const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-      const entry = JSON.stringify(new URL('./worker.ts', self).href);
-      worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, { eval: true, name: 'tapegate-recorder' });
-    } else {
-      worker = new Worker(new URL('./worker.js', self), { name: 'tapegate-recorder' });
-    }
+    const worker = startThread(new URL('./worker.js', import.meta.url), { name: 'tapegate-recorder' });
     let gone = false;
     const onGone = (err: Error): void => {
       if (gone) return;

@@ -199,17 +199,8 @@ port.on('message', (msg: ToWorker) => {
       init = msg.init;
       try {
         const key = loadSigningKey(init.dataDir, init.signingKeyFile);
-        writer = new SegmentWriter({
-          instanceId: init.instanceId,
-          dataDir: init.dataDir,
-          zstdLevel: init.zstdLevel,
-          durability: init.durability,
-          segmentMaxBytes: init.segmentMaxBytes,
-          segmentMaxAgeMs: init.segmentMaxAgeMs,
-          segmentMaxExchanges: init.segmentMaxExchanges,
-          key,
-          onSealed,
-        });
+        const { instanceId, dataDir, zstdLevel, durability, segmentMaxBytes, segmentMaxAgeMs, segmentMaxExchanges } = init;
+        writer = new SegmentWriter({ instanceId, dataDir, zstdLevel, durability, segmentMaxBytes, segmentMaxAgeMs, segmentMaxExchanges, key, onSealed });
         const recovered = writer.recoverLeftovers();
         ageTimer = setInterval(() => {
           if (failing) return;

@@ -61,8 +61,13 @@ export interface SegmentWriterOptions {
   durability: 'sync' | 'async';
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
-  /** Seal when the segment's index lists this many exchanges (default DEFAULT_SEGMENT_MAX_EXCHANGES). */
-  segmentMaxExchanges?: number;
+  /**
+   * Seal when the segment's index lists this many exchanges (recording.segmentMaxExchanges): the
+   * writer keeps an index entry per exchange of the open segment (≈ 330 B of heap each, measured),
+   * and a 64 MiB segment of small exchanges holds 300k+ of them, so the count, not the bytes, has to
+   * bound that memory.
+   */
+  segmentMaxExchanges: number;
   key: SigningKey;
   onSealed?: (segment: SealedSegment) => void;
 }
@@ -76,12 +81,6 @@ interface ChainState {
 export const CHAIN_STATE_FILE = 'chain-state.json';
 export const LOCK_FILE = 'recorder.lock';
 const PART_SUFFIX = '.tgseg.part';
-/**
- * The writer thread keeps an index entry per exchange of the open segment (≈ 330 B of heap each,
- * measured): a 64 MiB segment of small exchanges holds 300k+ of them, so the count, not the bytes,
- * has to bound that memory (recording.segmentMaxExchanges; this is its default).
- */
-export const DEFAULT_SEGMENT_MAX_EXCHANGES = 100_000;
 const SEALED_RE = /^(\d{12})-([0-9a-f]{16})\.tgseg$/;
 
 /** Layout of the data dir. */
@@ -397,7 +396,7 @@ export class SegmentWriter {
     if (
       this.size >= this.opts.segmentMaxBytes ||
       this.openSegmentAgeMs >= this.opts.segmentMaxAgeMs ||
-      this.index.segmentEntries >= (this.opts.segmentMaxExchanges ?? DEFAULT_SEGMENT_MAX_EXCHANGES)
+      this.index.segmentEntries >= this.opts.segmentMaxExchanges
     ) {
       return this.seal();
     }

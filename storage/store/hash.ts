@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { crc32c } from '@node-rs/crc32';
+import { startThread } from '../worker-thread.js';
 import type { LocalFileHashes } from './types.js';
 
 /** GCS's hash forms: base64 of the big-endian CRC32C and of the MD5 digest (hashes-etags). */
@@ -104,7 +105,7 @@ class HashThread {
     });
   }
 
-  /** Forgets a request; true if it was still pending. */
+  /** Forgets a request; returns it if it was still pending. */
   private settle(id: number): Pending | undefined {
     const p = this.pending.get(id);
     if (!p) return undefined;
@@ -114,17 +115,7 @@ class HashThread {
   }
 
   private spawn(): Worker {
-    const self = import.meta.url;
-    const opts = { name: HASH_THREAD_ROLE, workerData: { role: HASH_THREAD_ROLE } };
-    let worker: Worker;
-    if (self.endsWith('.ts')) {
-      // Run from source (tsx): Node 20 does not pass the TS loader hooks to worker threads, so the
-      // thread registers tsx before loading this module (as storage/recorder does).
-      const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-      worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${JSON.stringify(self)}); });`, { ...opts, eval: true });
-    } else {
-      worker = new Worker(new URL(self), opts);
-    }
+    const worker = startThread(new URL(import.meta.url), { name: HASH_THREAD_ROLE, workerData: { role: HASH_THREAD_ROLE } });
     worker.unref();
     worker.on('message', (msg: HashReply) => {
       const p = this.settle(msg.id);

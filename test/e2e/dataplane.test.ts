@@ -9,7 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { publicKeyFromPem, SegmentReader } from '../../storage/reader/reader.js';
-import { cliCommand, repoRoot } from '../support/cli.js';
+import { cliCommand, devToken, repoRoot } from '../support/cli.js';
+import { rssBytes, sampleRss } from '../support/rss.js';
 import { serveGateway } from '../support/gateway.js';
 import { rawExchange, request } from '../support/http-client.js';
 import { startUpstream, type FakeUpstream } from '../support/upstream.js';
@@ -73,21 +74,6 @@ async function startGateway(extra: Record<string, unknown> = {}, dataDir = path.
   return { child: gw.child, port: gw.port, adminPort: gw.adminPort, auth, exited: gw.exited, stop: gw.kill, drain: () => gw.stop(20_000) };
 }
 
-/** A token from `tapegate dev-token`, signed with the key the gateway created in its data dir. */
-async function devToken(configFile: string): Promise<string> {
-  const { command, args } = cliCommand(['dev-token', '--sub', 'e2e-agent', '--groups', 'agents', '--config', configFile]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearTimeout(timer);
-  assert.equal(code, 0, `tapegate dev-token failed: ${err}`);
-  return out.trim().split('\n').pop()!;
-}
-
 /** Polls `cond` every 20 ms until it holds; throws after `ms`. */
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -95,29 +81,6 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** Samples a process's RSS until stopped; returns the maximum. */
-function sampleRss(pid: number): { stop(): number } {
-  let max = rssBytes(pid);
-  const timer = setInterval(() => {
-    try {
-      max = Math.max(max, rssBytes(pid));
-    } catch {
-      /* exited */
-    }
-  }, 25);
-  return {
-    stop() {
-      clearInterval(timer);
-      return max;
-    },
-  };
 }
 
 /**

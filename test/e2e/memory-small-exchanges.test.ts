@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { cliCommand } from '../support/cli.js';
+import { devToken } from '../support/cli.js';
+import { rssBytes, sampleRss } from '../support/rss.js';
 import { serveGateway, type ServedGateway } from '../support/gateway.js';
 import { startUpstream, type FakeUpstream } from '../support/upstream.js';
 
@@ -38,25 +38,6 @@ after(async () => {
   await up.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function devToken(configFile: string): Promise<string> {
-  const { command, args } = cliCommand(['dev-token', '--sub', 'e2e-agent', '--groups', 'agents', '--config', configFile]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearTimeout(timer);
-  assert.equal(code, 0, `tapegate dev-token failed: ${err}`);
-  return out.trim().split('\n').pop()!;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 /** The bench's `mixed` in small: object metadata, a 16 KiB media download, a 4 KiB media insert. */
 const MIX: Array<{ method: string; path: string; body?: Buffer }> = [
@@ -132,13 +113,7 @@ test(`small exchanges at ${CONNECTIONS} connections: a segment seals at segmentM
     const auth = `Bearer ${await devToken(gw.configFile)}`;
     const pid = gw.child.pid!;
     const baseRss = rssBytes(pid);
-    const sampler = setInterval(() => {
-      try {
-        maxRss = Math.max(maxRss, rssBytes(pid));
-      } catch {
-        /* exited */
-      }
-    }, 25);
+    const rss = sampleRss(pid);
     const t0 = Date.now();
     const loop = async (): Promise<void> => {
       while (sent < MAX_EXCHANGES && Date.now() - t0 < MAX_MS) {
@@ -152,7 +127,7 @@ test(`small exchanges at ${CONNECTIONS} connections: a segment seals at segmentM
     try {
       await Promise.all(Array.from({ length: CONNECTIONS }, loop));
     } finally {
-      clearInterval(sampler);
+      maxRss = rss.stop();
     }
     const ms = Date.now() - t0;
     process.stdout.write(`# ${sent} exchanges in ${ms} ms; gateway RSS ${(baseRss / MiB).toFixed(0)} → max ${(maxRss / MiB).toFixed(0)} MiB\n`);

@@ -5,6 +5,10 @@ import { recordingSchema, type RecordingConfig } from '../../core/config/recordi
 import type { ExchangeHead } from '../../core/exchange.js';
 import { newExchangeId } from '../../core/ids.js';
 import { nowNs } from '../../core/clock.js';
+import { FrameBuilder } from '../../storage/recorder/frame-builder.js';
+import { loadSigningKey } from '../../storage/segment/keys.js';
+import { encodeEnd, encodeStart } from '../../storage/segment/records.js';
+import type { SegmentWriter, SegmentWriterOptions } from '../../storage/segment/writer.js';
 
 /** Shared fixtures for the storage tests. */
 export function tempDir(prefix = 'tg-storage-'): { dir: string; cleanup: () => void } {
@@ -59,4 +63,35 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 export function durable(rec: { end: (e: import('../../core/exchange.js').ExchangeEnd, cb: (err: Error | null) => void) => void }, end: import('../../core/exchange.js').ExchangeEnd): Promise<Error | null> {
   return new Promise((resolve) => rec.end(end, resolve));
+}
+
+/** Options for a SegmentWriter driven directly (no recorder): sync, never rotating by itself. */
+export function writerOptions(dataDir: string, instanceId: string): SegmentWriterOptions {
+  const key = loadSigningKey(dataDir, undefined);
+  return { instanceId, dataDir, zstdLevel: 1, durability: 'sync', segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000, segmentMaxExchanges: 100_000, key };
+}
+
+/**
+ * Writes `frames` frames of `perFrame` exchanges (start, one response body of `bodyBytes`, end)
+ * straight into `w`, as the recorder's thread would; returns the exchange ids in order.
+ */
+export function writeSampleFrames(w: SegmentWriter, frames: number, perFrame: number, bodyBytes: number): string[] {
+  const ids: string[] = [];
+  for (let f = 0; f < frames; f++) {
+    const fb = new FrameBuilder(Buffer.allocUnsafeSlow(256 * 1024), () => {
+      throw new Error('frame overflow');
+    });
+    for (let i = 0; i < perFrame; i++) {
+      const h = head();
+      ids.push(h.exchangeId);
+      fb.addRecord(encodeStart(h));
+      fb.addBody(h.exchangeId, Buffer.from(h.exchangeId), 2, 0, Buffer.alloc(bodyBytes, f * 10 + i));
+      fb.addRecord(encodeEnd(h.exchangeId, { outcome: 'completed', error: '', completedNs: nowNs(), requestBytes: 0, responseBytes: bodyBytes }));
+      fb.noteId(h.exchangeId);
+      fb.noteNs(h.receivedNs);
+    }
+    const frame = fb.detach(Buffer.alloc(0));
+    w.writeFrame(frame.buf, frame.length, frame.meta);
+  }
+  return ids;
 }

@@ -4,16 +4,12 @@ import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { nowNs } from '../../../core/clock.js';
 import { SegmentReader, verifyChain, verifySegment } from '../../../storage/reader/reader.js';
 import { createRecorder } from '../../../storage/recorder/recorder.js';
-import { FrameBuilder } from '../../../storage/recorder/frame-builder.js';
 import { FRAME_ENVELOPE_BYTES, headerLength, readFrameEnvelope } from '../../../storage/segment/format.js';
-import { loadSigningKey } from '../../../storage/segment/keys.js';
-import { encodeEnd, encodeStart } from '../../../storage/segment/records.js';
 import { SegmentWriter, segmentDirs } from '../../../storage/segment/writer.js';
 import type { SealedSegment } from '../../../storage/types.js';
-import { head, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
+import { recordingConfig, sealedSegments, tempDir, withTimeout, writeSampleFrames, writerOptions } from '../helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromSource = import.meta.url.endsWith('.ts');
@@ -75,24 +71,9 @@ test('SIGKILL of a recording process under load: every exchange confirmed durabl
 test('an unsealed segment torn mid-frame keeps its valid prefix and is sealed as recovered', { timeout: 30_000 }, async () => {
   const { dir, cleanup } = tempDir('tg-torn-');
   try {
-    const key = loadSigningKey(dir, undefined);
-    const opts = { instanceId: 'torn', dataDir: dir, zstdLevel: 1, durability: 'sync' as const, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000, key };
+    const opts = writerOptions(dir, 'torn');
     const w = new SegmentWriter(opts);
-    const ids: string[] = [];
-    for (let f = 0; f < 3; f++) {
-      const fb = new FrameBuilder(Buffer.allocUnsafeSlow(256 * 1024), () => assert.fail('frame overflow'));
-      for (let i = 0; i < 5; i++) {
-        const h = head();
-        ids.push(h.exchangeId);
-        fb.addRecord(encodeStart(h));
-        fb.addBody(h.exchangeId, Buffer.from(h.exchangeId), 2, 0, Buffer.alloc(5000, f * 10 + i));
-        fb.addRecord(encodeEnd(h.exchangeId, { outcome: 'completed', error: '', completedNs: nowNs(), requestBytes: 0, responseBytes: 5000 }));
-        fb.noteId(h.exchangeId);
-        fb.noteNs(h.receivedNs);
-      }
-      const frame = fb.detach(Buffer.alloc(0));
-      w.writeFrame(frame.buf, frame.length, frame.meta);
-    }
+    const ids = writeSampleFrames(w, 3, 5, 5000);
     w.sync();
     w.abandon(); // as if the process died here
     const [part] = readdirSync(segmentDirs(dir).open).map((n) => path.join(segmentDirs(dir).open, n));

@@ -3,30 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, truncateSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { nowNs } from '../../../core/clock.js';
-import { FrameBuilder } from '../../../storage/recorder/frame-builder.js';
-import { loadSigningKey } from '../../../storage/segment/keys.js';
-import { encodeEnd, encodeStart } from '../../../storage/segment/records.js';
 import { SegmentWriter, segmentDirs } from '../../../storage/segment/writer.js';
 import { hashFile } from '../../../storage/store/hash.js';
 import type { SealedSegment } from '../../../storage/types.js';
-import { head, tempDir } from '../helpers.js';
-
-function writeFrames(w: SegmentWriter, frames: number): void {
-  for (let f = 0; f < frames; f++) {
-    const fb = new FrameBuilder(Buffer.allocUnsafeSlow(256 * 1024), () => assert.fail('frame overflow'));
-    for (let i = 0; i < 4; i++) {
-      const h = head();
-      fb.addRecord(encodeStart(h));
-      fb.addBody(h.exchangeId, Buffer.from(h.exchangeId), 2, 0, Buffer.alloc(3000, f * 10 + i));
-      fb.addRecord(encodeEnd(h.exchangeId, { outcome: 'completed', error: '', completedNs: nowNs(), requestBytes: 0, responseBytes: 3000 }));
-      fb.noteId(h.exchangeId);
-      fb.noteNs(h.receivedNs);
-    }
-    const frame = fb.detach(Buffer.alloc(0));
-    w.writeFrame(frame.buf, frame.length, frame.meta);
-  }
-}
+import { tempDir, writeSampleFrames, writerOptions } from '../helpers.js';
 
 async function assertDigestsOfFile(s: SealedSegment): Promise<void> {
   assert.ok(s.storeDigests, 'the writer hands over the store digests');
@@ -40,17 +20,16 @@ async function assertDigestsOfFile(s: SealedSegment): Promise<void> {
 test('sealed segments carry size, CRC32C and MD5 of the file and its index as written (sealed and recovered)', { timeout: 20_000 }, async () => {
   const { dir, cleanup } = tempDir('tg-digests-');
   try {
-    const key = loadSigningKey(dir, undefined);
-    const opts = { instanceId: 'dig', dataDir: dir, zstdLevel: 1, durability: 'sync' as const, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 3_600_000, key };
+    const opts = writerOptions(dir, 'dig');
     const sealed: SealedSegment[] = [];
     const w = new SegmentWriter({ ...opts, onSealed: (s) => sealed.push(s) });
-    writeFrames(w, 3);
+    writeSampleFrames(w, 3, 4, 3000);
     w.seal();
     assert.equal(sealed.length, 1);
     await assertDigestsOfFile(sealed[0]!);
 
     // a torn open segment: recovery cuts the tail, seals, and hashes what it kept
-    writeFrames(w, 2);
+    writeSampleFrames(w, 2, 4, 3000);
     w.sync();
     w.abandon();
     const [part] = readdirSync(segmentDirs(dir).open).map((n) => path.join(segmentDirs(dir).open, n));
