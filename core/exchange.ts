@@ -61,11 +61,23 @@ export interface ExchangeHead {
   receivedNs: bigint;
 }
 
+/**
+ * A response head's headers as the upstream's bytes: [name, value, name, value…], Latin-1, names in
+ * any case (a sink lower-cases them), each secret value already replaced by its redaction marker
+ * (a string). The same headers as the HeaderList made from them (lower-cased Latin-1 strings).
+ */
+export type RawHeaderList = ReadonlyArray<Uint8Array | string>;
+
 export interface ResponseHead {
   status: number;
   headers: HeaderList;
   upstreamConnectedNs: bigint;
   firstByteNs: bigint;
+  /**
+   * Optional: `headers` as bytes (see RawHeaderList), so a sink that encodes bytes need not make a
+   * string per header. When set, `headers` may be made only when read (a getter): read one of them.
+   */
+  rawHeaders?: RawHeaderList;
 }
 
 export interface ExchangeEnd {

@@ -1,4 +1,4 @@
-import type { HeaderList } from './exchange.js';
+import type { HeaderList, RawHeaderList } from './exchange.js';
 
 /**
  * Header rules of the data plane. Hop-by-hop headers (RFC 9110 §7.6.1, plus any header a Connection
@@ -166,10 +166,18 @@ export function latin1(b: Buffer): string {
   return (b as Latin1Buffer).latin1Slice(0, b.length);
 }
 
-/** undici's raw response headers (Buffer pairs) as a lower-case HeaderList, in arrival order. */
-export function responseHeaderList(raw: readonly Buffer[]): HeaderList {
+function latin1Text(v: Uint8Array | string): string {
+  if (typeof v === 'string') return v;
+  return Buffer.isBuffer(v) ? latin1(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
+}
+
+/**
+ * undici's raw response headers (Buffer pairs, or a RawHeaderList whose secret values are marker
+ * strings) as a lower-case HeaderList, in arrival order.
+ */
+export function responseHeaderList(raw: RawHeaderList): HeaderList {
   const out: HeaderList = new Array(raw.length >> 1);
-  for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) out[j] = [latin1(raw[i]!).toLowerCase(), latin1(raw[i + 1]!)];
+  for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) out[j] = [latin1Text(raw[i]!).toLowerCase(), latin1Text(raw[i + 1]!)];
   return out;
 }
 

@@ -2,7 +2,7 @@ import { Transform } from 'node:stream';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { nowNs } from '../clock.js';
 import { TapegateError, googleErrorBody } from '../errors.js';
-import type { ExchangeHead, ExchangeRecorder, HeaderList, Outcome, PolicyDecision } from '../exchange.js';
+import type { ExchangeHead, ExchangeRecorder, HeaderList, Outcome, PolicyDecision, RawHeaderList, ResponseHead } from '../exchange.js';
 import type { Admission, HeldRequest } from '../gate.js';
 import {
   DROP,
@@ -45,7 +45,8 @@ import { statusLine } from './status.js';
  * for a cached token and a fresh credential (synchronous answer), no SHA-256 per request for the
  * redacted Authorization (HeaderRedactor remembers markers), no redaction or BigInt clock reads at
  * all when the connection records nothing, the agent address decoded once per distinct address, and
- * the response head written from undici's raw Buffers (no re-encoding) in the same cork as the body.
+ * the response head written from undici's raw Buffers (no re-encoding) in the same cork as the body,
+ * and recorded from them too (RecordedResponseHead: no string per header).
  * Sends are batched per event-loop turn: bodiless upstream requests and unrecorded responses are
  * queued and flushed on one setImmediate, so the socket writes go out back to back (as recorded
  * responses already do when the recorder acknowledges a batch); per write the kernel then mostly
@@ -716,13 +717,10 @@ export class Exchange {
       this.framing = Framing.Length;
       this.total = length;
     } else this.framing = Framing.Chunked;
-    // The recorded head is the only consumer of the whole head as strings.
-    this.recorder?.responseHead({
-      status: statusCode,
-      headers: redacted(this.ctx, responseHeaderList(rawHeaders)),
-      upstreamConnectedNs: this.connectedNs,
-      firstByteNs: this.firstByteNs,
-    });
+    // Recorded from undici's bytes (secrets replaced by markers): no string per header.
+    if (this.recorder !== null) {
+      this.recorder.responseHead(new RecordedResponseHead(statusCode, this.ctx.redactor.redactRaw(rawHeaders), this.connectedNs, this.firstByteNs));
+    }
     const admission = this.admission;
     if (admission?.createsUploadSession && this.ctx.gate.onUploadSession && statusCode < 300) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -1131,6 +1129,24 @@ function addressText(ab: ArrayBuffer): string {
   lastAddressBytes = bytes.slice();
   lastAddressText = Buffer.from(ab).toString('latin1');
   return lastAddressText;
+}
+
+/**
+ * A recorded response head: sinks that encode bytes (storage/recorder) read `rawHeaders`; the
+ * strings of `headers` are made only if a sink asks for them.
+ */
+class RecordedResponseHead implements ResponseHead {
+  private list: HeaderList | null = null;
+  constructor(
+    readonly status: number,
+    readonly rawHeaders: RawHeaderList,
+    readonly upstreamConnectedNs: bigint,
+    readonly firstByteNs: bigint,
+  ) {}
+
+  get headers(): HeaderList {
+    return (this.list ??= responseHeaderList(this.rawHeaders));
+  }
 }
 
 /** The list as recorded: the same list when nothing is secret (the common case), else a copy. */

@@ -158,6 +158,9 @@ export namespace tapegate {
                 /** SegmentTrailer droppedRecords. */
                 droppedRecords: (number|Long);
 
+                /** SegmentTrailer unwrittenBytes. */
+                unwrittenBytes: (number|Long);
+
                 /**
                  * Encodes the specified SegmentTrailer message. Does not implicitly {@link tapegate.recording.v1.SegmentTrailer.verify|verify} messages.
                  * @param message SegmentTrailer message or plain object to encode
@@ -217,6 +220,9 @@ export namespace tapegate {
 
                     /** SegmentTrailer droppedRecords */
                     droppedRecords?: (number|Long|null);
+
+                    /** SegmentTrailer unwrittenBytes */
+                    unwrittenBytes?: (number|Long|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -308,6 +308,7 @@ export const tapegate = $root.tapegate = (() => {
                  * @property {number|Long|null} [sealedAtNs] SegmentTrailer sealedAtNs
                  * @property {number|Long|null} [rawBytes] SegmentTrailer rawBytes
                  * @property {number|Long|null} [droppedRecords] SegmentTrailer droppedRecords
+                 * @property {number|Long|null} [unwrittenBytes] SegmentTrailer unwrittenBytes
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -436,6 +437,14 @@ export const tapegate = $root.tapegate = (() => {
                 SegmentTrailer.prototype.droppedRecords = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
                 /**
+                 * SegmentTrailer unwrittenBytes.
+                 * @member {number|Long} unwrittenBytes
+                 * @memberof tapegate.recording.v1.SegmentTrailer
+                 * @instance
+                 */
+                SegmentTrailer.prototype.unwrittenBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
                  * Encodes the specified SegmentTrailer message. Does not implicitly {@link tapegate.recording.v1.SegmentTrailer.verify|verify} messages.
                  * @function encode
                  * @memberof tapegate.recording.v1.SegmentTrailer
@@ -475,6 +484,8 @@ export const tapegate = $root.tapegate = (() => {
                         writer.uint32(/* id 11, wireType 0 =*/88).uint64(message.rawBytes);
                     if (message.droppedRecords != null && $Object.hasOwnProperty.call(message, "droppedRecords") && (typeof message.droppedRecords === "object" ? message.droppedRecords.low || message.droppedRecords.high : message.droppedRecords !== 0))
                         writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.droppedRecords);
+                    if (message.unwrittenBytes != null && $Object.hasOwnProperty.call(message, "unwrittenBytes") && (typeof message.unwrittenBytes === "object" ? message.unwrittenBytes.low || message.unwrittenBytes.high : message.unwrittenBytes !== 0))
+                        writer.uint32(/* id 13, wireType 0 =*/104).uint64(message.unwrittenBytes);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -625,6 +636,15 @@ export const tapegate = $root.tapegate = (() => {
                                     message.droppedRecords = value;
                                 else
                                     delete message.droppedRecords;
+                                continue;
+                            }
+                        case 13: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.unwrittenBytes = value;
+                                else
+                                    delete message.unwrittenBytes;
                                 continue;
                             }
                         }

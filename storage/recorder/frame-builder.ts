@@ -70,6 +70,7 @@ export class FrameBuilder {
     this.records = 0;
     this.minId = '';
     this.maxId = '';
+    this.lastId = '';
     this.firstNs = 0n;
     this.lastNs = 0n;
     return out;
@@ -86,7 +87,16 @@ export class FrameBuilder {
     }
   }
 
+  /**
+   * The last id noted in this frame: an exchange's records mostly come one after another (response
+   * head, body, end in one upstream read), and comparing the same string object is a pointer check
+   * where `<`/`>` compare characters (≈ 20 ns per note, four notes per small exchange).
+   */
+  private lastId = '';
+
   noteId(id: string): void {
+    if (id === this.lastId) return;
+    this.lastId = id;
     if (!this.minId || id < this.minId) this.minId = id;
     if (id > this.maxId) this.maxId = id;
   }
@@ -161,6 +171,34 @@ export class FrameBuilder {
   }
 
   /**
+   * Frame buffers are slots of a SharedArrayBuffer, which V8 copies into with relaxed atomics: word
+   * by word when source and destination addresses agree mod 8, else byte by byte (measured, 1 KiB:
+   * 260 ns misaligned, 55 ns aligned; 25 ns between ordinary buffers). A misaligned body piece is
+   * first copied (a plain memcpy) into a scratch buffer at the destination's alignment.
+   */
+  private scratch: Uint8Array | null = null; // not a Buffer: writeBodyRecord's subarray() is then V8's builtin
+  private scratchStart = 0;
+  /** this.buf when alignShared was last decided (reading .buffer is a C++ builtin call). */
+  private alignBuf: Buffer | null = null;
+  private alignShared = false;
+
+  /** Where writeBodyRecord copies `piece` bytes of `chunk` (from `start`) to this.buf[dst] from: `chunk` or the scratch. */
+  private bodySource(chunk: Uint8Array, start: number, piece: number, dst: number): Uint8Array {
+    const buf = this.buf;
+    if (buf !== this.alignBuf) {
+      this.alignBuf = buf;
+      this.alignShared = buf.buffer instanceof SharedArrayBuffer;
+    }
+    if (piece < 256 || !this.alignShared) return chunk;
+    const dstAlign = (buf.byteOffset + dst) & 7;
+    if (((chunk.byteOffset + start) & 7) === dstAlign) return chunk;
+    this.scratch ??= new Uint8Array(MAX_BODY_PIECE + 8); // bounded: one piece
+    this.scratch.set(start === 0 && piece === chunk.length ? chunk : chunk.subarray(start, start + piece), dstAlign);
+    this.scratchStart = dstAlign;
+    return this.scratch;
+  }
+
+  /**
    * Appends a body chunk as one or more BodyChunk records (split at frame boundaries), copying the
    * bytes: the caller may reuse `chunk` as soon as this returns.
    */
@@ -179,13 +217,13 @@ export class FrameBuilder {
       this.ensure(varintSize(recSize) + recSize + 4);
       let p = writeVarint(this.buf, this.pos, recSize);
       const recStart = p;
-      p = writeBodyRecord(this.buf, p, idBytes, direction, offset + done, chunk, done, piece);
+      const src = this.bodySource(chunk, done, piece, recStart + recSize - piece); // the data ends the record
+      p = writeBodyRecord(this.buf, p, idBytes, direction, offset + done, src, src === chunk ? done : this.scratchStart, piece);
       this.crc(recStart, p);
       this.pos = p + 4;
       this.records++;
       done += piece;
-      if (!this.minId || id < this.minId) this.minId = id;
-      if (id > this.maxId) this.maxId = id;
+      this.noteId(id);
     }
   }
 }

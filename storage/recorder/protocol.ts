@@ -16,9 +16,11 @@ export type ToWorker =
   | { t: 'init'; init: WorkerInit }
   /**
    * A frame of `length` bytes, in shared slot `slot` (or, when slot is -1, in `buf`, transferred:
-   * an oversized record or all slots busy); `sync` asks for fdatasync after writing it.
+   * an oversized record or all slots busy); `sync` asks for fdatasync after writing it. `inline`: no
+   * other recorded exchange was running when this commit was cut, so no next commit is coming to
+   * overlap with: the thread may fdatasync on itself instead of on the thread pool.
    */
-  | { t: 'frame'; id: number; slot: number; buf: ArrayBuffer | null; length: number; meta: FrameMeta; sync: boolean }
+  | { t: 'frame'; id: number; slot: number; buf: ArrayBuffer | null; length: number; meta: FrameMeta; sync: boolean; inline: boolean }
   | { t: 'close'; id: number };
 
 export type ToMain =
@@ -31,7 +33,9 @@ export type ToMain =
   | { t: 'ack'; id: number; err?: string; code?: string }
   /**
    * Every `sync` frame with id ≤ upTo that was acknowledged without error is now on disk (an
-   * fdatasync that started after it was written returned), or, with `err`, may not be.
+   * fdatasync that started after it was written returned), or, with `err`, may not be. A success
+   * may come before the `ack` of frame upTo (the thread synced it inline, before indexing it); a
+   * failure always comes after.
    */
   | { t: 'durable'; upTo: number; err?: string }
   | { t: 'sealed'; segment: SealedSegment }

@@ -48,7 +48,10 @@ interface InFlight {
   /** Shared slot the frame occupies until acknowledged (-1: none). */
   slot: number;
   meta: FrameMeta | null;
+  /** A commit's exchanges, until confirmed (null for other frames, and once confirmed). */
   waiters: Waiter[] | null;
+  /** A sync commit (acknowledging it lets the next commit go). */
+  commit: boolean;
 }
 
 /** A frame cut while the writer thread is down (crashed, restarting): sent once it is up again. */
@@ -383,7 +386,7 @@ export class Recorder implements ExchangeSink {
     this.waiting = [];
     this.commitUnwritten = true;
     this.counters.syncs++;
-    this.flush(true, waiters);
+    this.flush(true, waiters, this.running === 0);
   }
 
   /**
@@ -425,7 +428,7 @@ export class Recorder implements ExchangeSink {
   }
 
   /** Sends the current frame (possibly empty, for a sync) to the writer thread. */
-  private flush(sync: boolean, waiters: Waiter[] | null): void {
+  private flush(sync: boolean, waiters: Waiter[] | null, inline = false): void {
     const id = this.nextId++;
     let msg: ToWorker;
     let transfer: ArrayBuffer[] = [];
@@ -433,24 +436,24 @@ export class Recorder implements ExchangeSink {
     let slot = -1;
     let meta: FrameMeta | null = null;
     if (this.frame.isEmpty) {
-      msg = { t: 'frame', id, slot: -1, buf: null, length: 0, meta: { records: 0, minId: '', maxId: '', firstNs: 0n, lastNs: 0n }, sync };
+      msg = { t: 'frame', id, slot: -1, buf: null, length: 0, meta: { records: 0, minId: '', maxId: '', firstNs: 0n, lastNs: 0n }, sync, inline };
     } else {
       const f = this.frame.detach(this.takeBufferFn);
       length = f.length;
       meta = f.meta;
       if (f.buf.buffer === this.shared) {
         slot = f.buf.byteOffset / this.cfg.frameBytes;
-        msg = { t: 'frame', id, slot, buf: null, length, meta: f.meta, sync };
+        msg = { t: 'frame', id, slot, buf: null, length, meta: f.meta, sync, inline };
       } else {
         const ab = f.buf.buffer as ArrayBuffer;
-        msg = { t: 'frame', id, slot: -1, buf: ab, length, meta: f.meta, sync };
+        msg = { t: 'frame', id, slot: -1, buf: ab, length, meta: f.meta, sync, inline };
         transfer = [ab];
       }
       this.counters.frames++;
       this.counters.rawBytes += length;
     }
     this.unwritten += length;
-    const entry: InFlight = { id, length, slot, meta, waiters };
+    const entry: InFlight = { id, length, slot, meta, waiters, commit: sync };
     if (!this.workerUp) {
       this.queued.push({ entry, msg, transfer });
       return;
@@ -527,10 +530,13 @@ export class Recorder implements ExchangeSink {
     this.unwritten -= entry.length;
     if (entry.slot >= 0) this.freeSlots.push(entry.slot);
     if (err && !this.failure) this.failure = new Error(err);
-    if (entry.waiters) {
+    if (entry.commit) {
       this.commitUnwritten = false;
-      if (err) this.failWaiters(entry.waiters, err);
-      else this.unsynced.push(entry);
+      // waiters is null when `durable` came first (the thread synced inline, see onDurable)
+      if (entry.waiters) {
+        if (err) this.failWaiters(entry.waiters, err);
+        else this.unsynced.push(entry);
+      }
       if (this.waiting.length > 0 && !this.commitScheduled) this.commit();
     }
     if (this.drainWaiters.length > 0 && this.drained) {
@@ -545,6 +551,20 @@ export class Recorder implements ExchangeSink {
       const entry = this.unsynced.shift()!;
       if (err) this.failWaiters(entry.waiters!, err);
       else for (const w of entry.waiters!) w.cb(null);
+    }
+    // A commit the thread made durable before acknowledging it (it syncs small commits inline,
+    // before hashing and indexing the frame): confirm now; onAck then only frees the slot. Only a
+    // success can overtake the ack: the thread reports failures after it.
+    if (!err) {
+      for (let i = 0; i < this.inflight.length; i++) {
+        const entry = this.inflight[i]!;
+        if (entry.id > upTo) break;
+        if (entry.waiters) {
+          const ws = entry.waiters;
+          entry.waiters = null;
+          for (const w of ws) w.cb(null);
+        }
+      }
     }
     if (this.waiting.length > 0 && !this.commitScheduled) this.commit();
   }

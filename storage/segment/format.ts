@@ -54,6 +54,8 @@ export interface SegmentTrailerInfo {
   sealedAtNs: bigint;
   rawBytes: number;
   droppedRecords: number;
+  /** Zero-filled space at the end of a recovered file that no frame reached (0 unless recovered). */
+  unwrittenBytes: number;
 }
 
 type LongLike = number | { low: number; high: number; unsigned?: boolean };
@@ -178,6 +180,7 @@ export function encodeTrailerBody(t: SegmentTrailerInfo): Uint8Array {
     sealedAtNs: bigIntToLong(t.sealedAtNs),
     rawBytes: t.rawBytes,
     droppedRecords: t.droppedRecords,
+    unwrittenBytes: t.unwrittenBytes,
   }).finish();
 }
 
@@ -196,6 +199,7 @@ export function decodeTrailerBody(body: Uint8Array): SegmentTrailerInfo {
     sealedAtNs: longToBigInt(m.sealedAtNs),
     rawBytes: longToNumber(m.rawBytes),
     droppedRecords: longToNumber(m.droppedRecords),
+    unwrittenBytes: longToNumber(m.unwrittenBytes),
   };
 }
 

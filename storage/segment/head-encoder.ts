@@ -1,4 +1,4 @@
-import type { ExchangeEnd, ExchangeHead, HeaderList, Outcome, PolicyDecision, RecordingMode, ResponseHead } from '../../core/exchange.js';
+import type { ExchangeEnd, ExchangeHead, HeaderList, Outcome, PolicyDecision, RawHeaderList, RecordingMode, ResponseHead } from '../../core/exchange.js';
 import { varintSize, writeVarint } from './records.js';
 
 /**
@@ -118,7 +118,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function i64Size(v: bigint): number {
   if (v === 0n) return 0;
-  u64[0] = BigInt.asUintN(64, v);
+  u64[0] = v; // ToBigUint64 wraps modulo 2^64 itself (no BigInt.asUintN call)
   let lo = LITTLE_ENDIAN ? u32[0]! : u32[1]!;
   let hi = LITTLE_ENDIAN ? u32[1]! : u32[0]!;
   push(lo);
@@ -196,6 +196,104 @@ function writeHeaders(buf: Buffer, pos: number, tag: number, h: HeaderList): num
   return pos;
 }
 
+/*
+ * ResponseHead.rawHeaders: undici's Latin-1 bytes, encoded as the strings responseHeaderList would
+ * make of them (names lower-cased as String#toLowerCase does, bytes ≥ 0x80 as two UTF-8 bytes)
+ * without making those strings (for a 4-header head ≈ 0.5 µs per exchange on the event loop,
+ * measured, plus their garbage). Secret values arrive as marker strings.
+ */
+
+/** A Latin-1 byte lower-cased as String#toLowerCase lower-cases its character. */
+function lowerLatin1(c: number): number {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) ? c + 0x20 : c;
+}
+
+function latin1Utf8Length(b: Uint8Array): number {
+  let n = b.length;
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) n++;
+  return n;
+}
+
+function bytesSize(b: Uint8Array): number {
+  const len = b.length;
+  if (len === 0) return 0;
+  const n = optimistic && len <= 256 ? len : latin1Utf8Length(b);
+  push(n);
+  return 1 + varintSize(n) + n;
+}
+
+function rawSize(v: Uint8Array | string, name: boolean): number {
+  if (typeof v !== 'string') return bytesSize(v);
+  return strSize(name ? v.toLowerCase() : v);
+}
+
+function rawHeadersSize(raw: RawHeaderList): number {
+  let total = 0;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const s = slot();
+    const inner = rawSize(raw[i]!, true) + rawSize(raw[i + 1]!, false);
+    lens[s] = inner;
+    total += msgSize(inner);
+  }
+  return total;
+}
+
+/** Latin-1 bytes as UTF-8, lower-cased when `name`. */
+function writeBytes(buf: Buffer, pos: number, tag: number, b: Uint8Array, name: boolean): number {
+  const len = b.length;
+  if (len === 0) return pos;
+  const n = lens[k++]!;
+  buf[pos++] = tag;
+  pos = writeVarint(buf, pos, n);
+  if (n === len && len > 256 && !name) {
+    buf.set(b, pos); // sized exactly: all ASCII
+    return pos + n;
+  }
+  if (n === len) {
+    // one byte per byte: ASCII when sized exactly, assumed when sized optimistically (checked here)
+    let all = 0;
+    if (name) {
+      for (let i = 0; i < len; i++) {
+        const c = b[i]!;
+        all |= c;
+        buf[pos + i] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const c = b[i]!;
+        all |= c;
+        buf[pos + i] = c;
+      }
+    }
+    if (all > 0x7f) nonAscii = true;
+    return pos + n;
+  }
+  for (let i = 0; i < len; i++) {
+    const c = name ? lowerLatin1(b[i]!) : b[i]!;
+    if (c < 0x80) buf[pos++] = c;
+    else {
+      buf[pos++] = 0xc0 | (c >> 6);
+      buf[pos++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return pos;
+}
+
+function writeRaw(buf: Buffer, pos: number, tag: number, v: Uint8Array | string, name: boolean): number {
+  if (typeof v !== 'string') return writeBytes(buf, pos, tag, v, name);
+  return writeStr(buf, pos, tag, name ? v.toLowerCase() : v);
+}
+
+function writeRawHeaders(buf: Buffer, pos: number, tag: number, raw: RawHeaderList): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    buf[pos++] = tag;
+    pos = writeVarint(buf, pos, lens[k++]!);
+    pos = writeRaw(buf, pos, 0x0a, raw[i]!, true);
+    pos = writeRaw(buf, pos, 0x12, raw[i + 1]!, false);
+  }
+  return pos;
+}
+
 function reviewedAt(d: PolicyDecision): bigint {
   return d.reviewedAtMs ? BigInt(d.reviewedAtMs) : 0n;
 }
@@ -220,21 +318,165 @@ function writeDecision(buf: Buffer, pos: number, tag: number, d: PolicyDecision)
   return writeStr(buf, pos, 0x3a, d.reason ?? '');
 }
 
+/*
+ * ExchangeStart fields an agent's exchanges usually share with its previous one: fields 2–7
+ * (session, connection, mode, client address, identity, operation) and the request header list
+ * (field 12, already redacted). Their encoded bytes are remembered per session id; when every value
+ * equals the remembered one (compared by value, not identity) they are copied in one step instead
+ * of being sized and encoded field by field (the char loops were the biggest part of recording's
+ * event-loop cost). Per session, so agents interleaving their exchanges each keep theirs (session
+ * ids are mostly the same string object each time: its hash is cached). Bounded: at most
+ * MAX_MEMOS sessions (the oldest makes room) of at most MEMO_MAX bytes each part.
+ */
+const MAX_MEMOS = 256;
+const MEMO_MAX = 2048;
+
+interface StartMemo {
+  connection: string;
+  mode: RecordingMode;
+  clientAddress: string;
+  identity: boolean;
+  subject: string;
+  issuer: string;
+  groups: string[];
+  operation: string;
+  /** Encoded fields 2–7 (a view of prefixStore); null until remembered. */
+  prefix: Uint8Array | null;
+  prefixStore: Uint8Array | null;
+  /** The header list flattened (name, value, …) and its encoded field 12; null until remembered. */
+  headerKeys: string[];
+  headers: Uint8Array | null;
+  headersStore: Uint8Array | null;
+}
+
+const memos = new Map<string, StartMemo>();
+/** What sizeStart found remembered, for the writeStart that follows (null: encode the fields). */
+let prefixHit: Uint8Array | null = null;
+let headersHit: Uint8Array | null = null;
+
+function prefixRemembered(m: StartMemo, h: ExchangeHead): boolean {
+  if (m.prefix === null || h.connection !== m.connection || h.mode !== m.mode || h.clientAddress !== m.clientAddress || h.operation !== m.operation) return false;
+  const id = h.identity;
+  if (id === null) return !m.identity;
+  if (!m.identity || id.subject !== m.subject || id.issuer !== m.issuer || id.groups.length !== m.groups.length) return false;
+  for (let i = 0; i < id.groups.length; i++) if (id.groups[i] !== m.groups[i]) return false;
+  return true;
+}
+
+function headersRemembered(m: StartMemo, list: HeaderList): boolean {
+  const keys = m.headerKeys;
+  if (m.headers === null || keys.length !== list.length * 2) return false;
+  for (let i = 0; i < list.length; i++) if (list[i]![0] !== keys[2 * i] || list[i]![1] !== keys[2 * i + 1]) return false;
+  return true;
+}
+
+function memoOf(sessionId: string): StartMemo {
+  let m = memos.get(sessionId);
+  if (m !== undefined) return m;
+  if (memos.size >= MAX_MEMOS) {
+    // the longest remembered session makes room, its buffers reused (no allocation in steady state)
+    const oldest = memos.keys().next().value!;
+    m = memos.get(oldest)!;
+    memos.delete(oldest);
+    m.prefix = null;
+    m.headers = null;
+  } else {
+    m = {
+      connection: '',
+      mode: 'off',
+      clientAddress: '',
+      identity: false,
+      subject: '',
+      issuer: '',
+      groups: [],
+      operation: '',
+      prefix: null,
+      prefixStore: null,
+      headerKeys: [],
+      headers: null,
+      headersStore: null,
+    };
+  }
+  memos.set(sessionId, m);
+  return m;
+}
+
+// A plain Uint8Array over the frame buffer: its subarray() is V8's builtin (Buffer's is JS and
+// makes a Buffer), and a miss then allocates only views (a store is reused).
+let frameBuf: Buffer | null = null;
+let frameView: Uint8Array = new Uint8Array(0);
+
+/** buf[from, to) copied into `store` (reused when big enough) as an exact-length view; null past MEMO_MAX. */
+function remember(store: Uint8Array | null, buf: Buffer, from: number, to: number): Uint8Array | null {
+  const n = to - from;
+  if (n > MEMO_MAX || store === null) return null;
+  if (buf !== frameBuf) {
+    frameBuf = buf;
+    frameView = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  }
+  const view = store.subarray(0, n);
+  view.set(frameView.subarray(from, to));
+  return view;
+}
+
+function storeFor(store: Uint8Array | null, n: number): Uint8Array | null {
+  if (n > MEMO_MAX) return store;
+  return store !== null && store.length >= n ? store : new Uint8Array(Math.min(MEMO_MAX, Math.max(256, n * 2)));
+}
+
+function rememberPrefix(h: ExchangeHead, buf: Buffer, from: number, to: number): void {
+  const m = memoOf(h.sessionId);
+  m.prefixStore = storeFor(m.prefixStore, to - from);
+  m.prefix = remember(m.prefixStore, buf, from, to);
+  m.connection = h.connection;
+  m.mode = h.mode;
+  m.clientAddress = h.clientAddress;
+  m.identity = h.identity !== null;
+  m.subject = h.identity?.subject ?? '';
+  m.issuer = h.identity?.issuer ?? '';
+  const groups = h.identity?.groups ?? [];
+  m.groups.length = groups.length;
+  for (let i = 0; i < groups.length; i++) m.groups[i] = groups[i]!;
+  m.operation = h.operation;
+}
+
+function rememberHeaders(h: ExchangeHead, buf: Buffer, from: number, to: number): void {
+  const m = memoOf(h.sessionId);
+  const list = h.requestHeaders;
+  const keys = m.headerKeys;
+  keys.length = list.length * 2;
+  for (let i = 0; i < list.length; i++) {
+    keys[2 * i] = list[i]![0];
+    keys[2 * i + 1] = list[i]![1];
+  }
+  m.headersStore = storeFor(m.headersStore, to - from);
+  m.headers = remember(m.headersStore, buf, from, to);
+}
+
 /** Size of the Record{start} bytes. */
 export function sizeStart(h: ExchangeHead, ascii = false): number {
   begin(ascii);
   const s = slot();
-  let inner = strSize(h.exchangeId) + strSize(h.sessionId) + strSize(h.connection) + numSize(MODE[h.mode]) + strSize(h.clientAddress);
-  if (h.identity) {
-    const is = slot();
-    let id = strSize(h.identity.subject) + strSize(h.identity.issuer);
-    for (let i = 0; i < h.identity.groups.length; i++) id += strSizeAlways(h.identity.groups[i]!);
-    lens[is] = id;
-    inner += msgSize(id);
+  const m = memos.get(h.sessionId);
+  prefixHit = m !== undefined && prefixRemembered(m, h) ? m.prefix : null;
+  headersHit = m !== undefined && headersRemembered(m, h.requestHeaders) ? m.headers : null;
+  let inner = strSize(h.exchangeId);
+  if (prefixHit !== null) inner += prefixHit.length;
+  else {
+    inner += strSize(h.sessionId) + strSize(h.connection) + numSize(MODE[h.mode]) + strSize(h.clientAddress);
+    if (h.identity) {
+      const is = slot();
+      let id = strSize(h.identity.subject) + strSize(h.identity.issuer);
+      for (let i = 0; i < h.identity.groups.length; i++) id += strSizeAlways(h.identity.groups[i]!);
+      lens[is] = id;
+      inner += msgSize(id);
+    }
+    inner += strSize(h.operation);
   }
-  inner += strSize(h.operation) + strSize(h.resource);
+  inner += strSize(h.resource);
   if (h.decision) inner += decisionSize(h.decision);
-  inner += strSize(h.method) + strSize(h.target) + headersSize(h.requestHeaders) + i64Size(h.receivedNs);
+  inner += strSize(h.method) + strSize(h.target);
+  inner += (headersHit !== null ? headersHit.length : headersSize(h.requestHeaders)) + i64Size(h.receivedNs);
   lens[s] = inner;
   return msgSize(inner);
 }
@@ -243,23 +485,38 @@ export function writeStart(buf: Buffer, pos: number, h: ExchangeHead): number {
   buf[pos++] = 0x0a; // Record.start
   pos = writeVarint(buf, pos, lens[k++]!);
   pos = writeStr(buf, pos, 0x0a, h.exchangeId);
-  pos = writeStr(buf, pos, 0x12, h.sessionId);
-  pos = writeStr(buf, pos, 0x1a, h.connection);
-  pos = writeNum(buf, pos, 0x20, MODE[h.mode]);
-  pos = writeStr(buf, pos, 0x2a, h.clientAddress);
-  if (h.identity) {
-    buf[pos++] = 0x32;
-    pos = writeVarint(buf, pos, lens[k++]!);
-    pos = writeStr(buf, pos, 0x0a, h.identity.subject);
-    pos = writeStr(buf, pos, 0x12, h.identity.issuer);
-    for (let i = 0; i < h.identity.groups.length; i++) pos = writeStrAlways(buf, pos, 0x1a, h.identity.groups[i]!);
+  if (prefixHit !== null) {
+    buf.set(prefixHit, pos);
+    pos += prefixHit.length;
+  } else {
+    const from = pos;
+    pos = writeStr(buf, pos, 0x12, h.sessionId);
+    pos = writeStr(buf, pos, 0x1a, h.connection);
+    pos = writeNum(buf, pos, 0x20, MODE[h.mode]);
+    pos = writeStr(buf, pos, 0x2a, h.clientAddress);
+    if (h.identity) {
+      buf[pos++] = 0x32;
+      pos = writeVarint(buf, pos, lens[k++]!);
+      pos = writeStr(buf, pos, 0x0a, h.identity.subject);
+      pos = writeStr(buf, pos, 0x12, h.identity.issuer);
+      for (let i = 0; i < h.identity.groups.length; i++) pos = writeStrAlways(buf, pos, 0x1a, h.identity.groups[i]!);
+    }
+    pos = writeStr(buf, pos, 0x3a, h.operation);
+    // (after a non-ASCII char these bytes are wrong and get rewritten: see wroteNonAscii)
+    if (!nonAscii) rememberPrefix(h, buf, from, pos);
   }
-  pos = writeStr(buf, pos, 0x3a, h.operation);
   pos = writeStr(buf, pos, 0x42, h.resource);
   if (h.decision) pos = writeDecision(buf, pos, 0x4a, h.decision);
   pos = writeStr(buf, pos, 0x52, h.method);
   pos = writeStr(buf, pos, 0x5a, h.target);
-  pos = writeHeaders(buf, pos, 0x62, h.requestHeaders);
+  if (headersHit !== null) {
+    buf.set(headersHit, pos);
+    pos += headersHit.length;
+  } else {
+    const from = pos;
+    pos = writeHeaders(buf, pos, 0x62, h.requestHeaders);
+    if (!nonAscii) rememberHeaders(h, buf, from, pos);
+  }
   return writeI64(buf, pos, 0x68, h.receivedNs);
 }
 
@@ -267,7 +524,9 @@ export function writeStart(buf: Buffer, pos: number, h: ExchangeHead): number {
 export function sizeResponse(exchangeId: string, r: ResponseHead, ascii = false): number {
   begin(ascii);
   const s = slot();
-  const inner = strSize(exchangeId) + numSize(r.status) + headersSize(r.headers) + i64Size(r.upstreamConnectedNs) + i64Size(r.firstByteNs);
+  const raw = r.rawHeaders;
+  const inner =
+    strSize(exchangeId) + numSize(r.status) + (raw !== undefined ? rawHeadersSize(raw) : headersSize(r.headers)) + i64Size(r.upstreamConnectedNs) + i64Size(r.firstByteNs);
   lens[s] = inner;
   return msgSize(inner);
 }
@@ -277,7 +536,7 @@ export function writeResponse(buf: Buffer, pos: number, exchangeId: string, r: R
   pos = writeVarint(buf, pos, lens[k++]!);
   pos = writeStr(buf, pos, 0x0a, exchangeId);
   pos = writeNum(buf, pos, 0x10, r.status);
-  pos = writeHeaders(buf, pos, 0x1a, r.headers);
+  pos = r.rawHeaders !== undefined ? writeRawHeaders(buf, pos, 0x1a, r.rawHeaders) : writeHeaders(buf, pos, 0x1a, r.headers);
   pos = writeI64(buf, pos, 0x20, r.upstreamConnectedNs);
   return writeI64(buf, pos, 0x28, r.firstByteNs);
 }

@@ -1,11 +1,12 @@
 import type { Outcome, RecordingMode } from '../../core/exchange.js';
-import { emptyEntry, type IndexTracker } from './index-file.js';
+import type { IndexTracker } from './index-file.js';
 
 /**
  * Reads just the index fields of start, response and end records (the writer thread does this for
- * every exchange): no protobuf objects, header lists skipped unread. protobufjs decoding plus the
- * garbage it left was most of the writer thread's time with small exchanges (measured). A test
- * checks that the index comes out the same as through the full decoder.
+ * every exchange): no protobuf objects, header lists skipped unread, and no string per field — the
+ * tracker gets the fields' positions in the record bytes and copies them into the index line as
+ * they are (index-file.ts). The exchange id is the only string made (the key of open exchanges).
+ * A test checks that the index comes out the same as through the full protobuf decoder.
  */
 const MODES: RecordingMode[] = ['full', 'full', 'metadata', 'off'];
 const OUTCOMES: Outcome[] = ['upstream_error', 'completed', 'client_aborted', 'upstream_error', 'timeout', 'denied', 'rejected_unrecordable'];
@@ -24,75 +25,35 @@ function varint(b: Uint8Array): number {
   return v;
 }
 
-/** int64 varint as a bigint (two's complement), exact beyond 2^53. */
-function varint64(b: Uint8Array): bigint {
-  let lo = 0;
-  let hi = 0;
+/** varint64()'s result: the int64's unsigned 32-bit halves (no bigint per timestamp). */
+let hi = 0;
+let lo = 0;
+
+function varint64(b: Uint8Array): void {
+  let l = 0;
+  let h = 0;
   let shift = 0;
   let x: number;
   do {
     x = b[p++]!;
-    if (shift < 28) lo |= (x & 0x7f) << shift;
+    if (shift < 28) l |= (x & 0x7f) << shift;
     else if (shift === 28) {
-      lo |= (x & 0x0f) << 28;
-      hi |= (x & 0x7f) >> 4;
-    } else hi |= (x & 0x7f) << (shift - 32);
+      l |= (x & 0x0f) << 28;
+      h |= (x & 0x7f) >> 4;
+    } else h |= (x & 0x7f) << (shift - 32);
     shift += 7;
   } while (x & 0x80);
-  // one bigint per value (reading the two halves back as an int64) instead of five: less garbage
-  i64u32[LE ? 0 : 1] = lo >>> 0;
-  i64u32[LE ? 1 : 0] = hi >>> 0;
-  return i64[0]!;
+  lo = l >>> 0;
+  hi = h >>> 0;
 }
 
-const i64 = new BigInt64Array(1);
-const i64u32 = new Uint32Array(i64.buffer);
-const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function str(b: Buffer): string {
+/** A length-delimited field: sets `at` to its first byte and returns its length (p moves past it). */
+let at = 0;
+function bytesField(b: Uint8Array): number {
   const n = varint(b);
-  const s = b.toString('utf8', p, p + n);
+  at = p;
   p += n;
-  return s;
-}
-
-/**
- * Per-field memory of the last string decoded: most index fields (session, connection, client,
- * subject, issuer, operation, method, decision) repeat from one exchange to the next, and reusing the
- * string when the bytes match skips a native decode call and the garbage of a new string each time.
- */
-interface Memo {
-  n: number;
-  bytes: Uint8Array;
-  s: string;
-}
-const MEMO_MAX = 64;
-const memos: Memo[] = [];
-for (let i = 0; i < 12; i++) memos.push({ n: -1, bytes: new Uint8Array(MEMO_MAX), s: '' });
-const M_SESSION = 0, M_CONNECTION = 1, M_CLIENT = 2, M_SUBJECT = 3, M_ISSUER = 4, M_OPERATION = 5, M_RESOURCE = 6;
-const M_DECISION = 7, M_METHOD = 8, M_ERROR = 9;
-
-function memoStr(b: Buffer, m: Memo): string {
-  const n = varint(b);
-  if (n > MEMO_MAX) {
-    const s = b.toString('utf8', p, p + n);
-    p += n;
-    return s;
-  }
-  const bytes = m.bytes;
-  if (m.n === n) {
-    let i = 0;
-    while (i < n && b[p + i] === bytes[i]) i++;
-    if (i === n) {
-      p += n;
-      return m.s;
-    }
-  }
-  for (let i = 0; i < n; i++) bytes[i] = b[p + i]!;
-  m.n = n;
-  m.s = b.toString('utf8', p, p + n);
-  p += n;
-  return m.s;
+  return n;
 }
 
 function skip(b: Uint8Array, wire: number): void {
@@ -106,88 +67,172 @@ function skip(b: Uint8Array, wire: number): void {
   else throw new Error(`wire type ${wire} in an index record`);
 }
 
-/** nested()'s second field (set with its return value: no tuple per call). */
-let f2 = '';
+/** nested()'s results: position and length of field 1 and field 2 (strings) of a nested message. */
+let n1At = 0, n1Len = 0, n2At = 0, n2Len = 0;
 
-/** The first string field 1 of a nested message (Decision.action); with want 2 also field 2 in `f2` (Identity). */
-function nested(b: Buffer, want: number, m1: Memo, m2: Memo): string {
+/** Reads a nested message's string fields 1 and 2 (Identity subject/issuer, Decision action). */
+function nested(b: Uint8Array): void {
   const n = varint(b);
   const end = p + n;
-  let f1 = '';
-  f2 = '';
+  n1Len = n2Len = 0;
   while (p < end) {
     const tag = varint(b);
-    const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === 2) f1 = memoStr(b, m1);
-    else if (want === 2 && field === 2 && (tag & 7) === 2) f2 = memoStr(b, m2);
-    else skip(b, tag & 7);
+    if (tag === 0x0a) {
+      n1Len = bytesField(b);
+      n1At = at;
+    } else if (tag === 0x12) {
+      n2Len = bytesField(b);
+      n2At = at;
+    } else skip(b, tag & 7);
   }
   p = end;
-  return f1;
 }
 
 /**
- * Feeds one Record (bytes [start, end) of `b`) to the index if it is a start, response or end
- * record; body and gap records are ignored.
+ * The fields of a start record, as positions in its bytes (`src`): what an index line takes from
+ * it (index-file.ts copies them into the line).
  */
-export function indexRecordBytes(b: Buffer, start: number, end: number, index: IndexTracker): void {
-  const kind = b[start];
-  if (kind !== 0x0a && kind !== 0x1a && kind !== 0x22) return;
-  p = start + 1;
+export class StartFields {
+  src: Buffer = EMPTY;
+  idStart = 0; idLen = 0;
+  sessionStart = 0; sessionLen = 0;
+  connectionStart = 0; connectionLen = 0;
+  mode: RecordingMode = 'full';
+  clientStart = 0; clientLen = 0;
+  subjectStart = 0; subjectLen = 0;
+  issuerStart = 0; issuerLen = 0;
+  operationStart = 0; operationLen = 0;
+  resourceStart = 0; resourceLen = 0;
+  decisionStart = 0; decisionLen = 0;
+  methodStart = 0; methodLen = 0;
+  receivedHi = 0; receivedLo = 0;
+
+  reset(src: Buffer): void {
+    this.src = src;
+    this.idLen = this.sessionLen = this.connectionLen = this.clientLen = this.subjectLen = this.issuerLen = 0;
+    this.operationLen = this.resourceLen = this.decisionLen = this.methodLen = 0;
+    this.mode = 'full';
+    this.receivedHi = this.receivedLo = 0;
+  }
+}
+
+/** The fields of an end record, as positions in its bytes (`src`). */
+export class EndFields {
+  src: Buffer = EMPTY;
+  outcome: Outcome = 'upstream_error';
+  errorStart = 0; errorLen = 0;
+  completedHi = 0; completedLo = 0;
+  requestBytes = 0;
+  responseBytes = 0;
+  decisionStart = 0; decisionLen = 0;
+
+  reset(src: Buffer): void {
+    this.src = src;
+    this.outcome = 'upstream_error';
+    this.errorLen = this.decisionLen = 0;
+    this.completedHi = this.completedLo = 0;
+    this.requestBytes = this.responseBytes = 0;
+  }
+}
+const EMPTY = Buffer.alloc(0);
+
+const end = new EndFields();
+
+/**
+ * The exchange id at [at, at+n) of `b`, the key of open exchanges (made three times per exchange):
+ * ids are ASCII, for which a latin1 decode gives the same string as a UTF-8 one, cheaper.
+ */
+function idString(b: Buffer, at: number, n: number): string {
+  const e = at + n;
+  for (let i = at; i < e; i++) if (b[i]! >= 0x80) return b.toString('utf8', at, e);
+  return b.toString('latin1', at, e);
+}
+
+/** Reads the index fields of the start record whose Record bytes begin at `from` in `b` (checked by indexRecordBytes). */
+export function parseStart(b: Buffer, from: number, f: StartFields): void {
+  p = from + 1;
   const len = varint(b);
   const innerEnd = p + len;
-  if (innerEnd > end) throw new Error('index record runs past its bounds');
+  f.reset(b);
+  while (p < innerEnd) {
+    const tag = varint(b);
+    switch (tag) {
+      case 0x0a: f.idLen = bytesField(b); f.idStart = at; break;
+      case 0x12: f.sessionLen = bytesField(b); f.sessionStart = at; break;
+      case 0x1a: f.connectionLen = bytesField(b); f.connectionStart = at; break;
+      case 0x20: f.mode = MODES[varint(b)] ?? 'full'; break;
+      case 0x2a: f.clientLen = bytesField(b); f.clientStart = at; break;
+      case 0x32:
+        nested(b);
+        f.subjectStart = n1At; f.subjectLen = n1Len;
+        f.issuerStart = n2At; f.issuerLen = n2Len;
+        break;
+      case 0x3a: f.operationLen = bytesField(b); f.operationStart = at; break;
+      case 0x42: f.resourceLen = bytesField(b); f.resourceStart = at; break;
+      case 0x4a: nested(b); f.decisionStart = n1At; f.decisionLen = n1Len; break;
+      case 0x52: f.methodLen = bytesField(b); f.methodStart = at; break;
+      case 0x68: varint64(b); f.receivedHi = hi; f.receivedLo = lo; break;
+      default: skip(b, tag & 7); // target, request headers, unknown fields
+    }
+  }
+  if (p !== innerEnd) throw new Error('index record fields overrun their record');
+}
+
+/**
+ * Feeds one Record (bytes [from, to) of `b`) to the index if it is a start, response or end
+ * record; body and gap records are ignored.
+ */
+export function indexRecordBytes(b: Buffer, from: number, to: number, index: IndexTracker): void {
+  const kind = b[from];
+  if (kind !== 0x0a && kind !== 0x1a && kind !== 0x22) return;
+  p = from + 1;
+  const len = varint(b);
+  const innerEnd = p + len;
+  if (innerEnd > to) throw new Error('index record runs past its bounds');
   if (kind === 0x0a) {
-    const e = emptyEntry();
+    // the id only (canonical encoding puts it first); the other fields are read when the line is written
+    let id = '';
     while (p < innerEnd) {
       const tag = varint(b);
-      switch (tag) {
-        case 0x0a: e.exchangeId = str(b); break;
-        case 0x12: e.sessionId = memoStr(b, memos[M_SESSION]!); break;
-        case 0x1a: e.connection = memoStr(b, memos[M_CONNECTION]!); break;
-        case 0x20: e.mode = MODES[varint(b)] ?? 'full'; break;
-        case 0x2a: e.clientAddress = memoStr(b, memos[M_CLIENT]!); break;
-        case 0x32: e.subject = nested(b, 2, memos[M_SUBJECT]!, memos[M_ISSUER]!); e.issuer = f2; break;
-        case 0x3a: e.operation = memoStr(b, memos[M_OPERATION]!); break;
-        case 0x42: e.resource = memoStr(b, memos[M_RESOURCE]!); break;
-        case 0x4a: e.decision = nested(b, 1, memos[M_DECISION]!, memos[M_DECISION]!); break;
-        case 0x52: e.method = memoStr(b, memos[M_METHOD]!); break;
-        case 0x68: e.receivedNs = varint64(b); break;
-        default: skip(b, tag & 7); // target, request headers, unknown fields
+      if (tag === 0x0a) {
+        const n = bytesField(b);
+        id = idString(b, at, n);
+        break;
       }
+      skip(b, tag & 7);
     }
-    index.start(e);
+    index.startRecord(id, b, from, to - from);
   } else if (kind === 0x1a) {
     let id = '';
     let status = 0;
     while (p < innerEnd) {
       const tag = varint(b);
-      if (tag === 0x0a) id = str(b);
-      else if (tag === 0x10) status = varint(b);
+      if (tag === 0x0a) {
+        const n = bytesField(b);
+        id = idString(b, at, n);
+      } else if (tag === 0x10) status = varint(b);
       else skip(b, tag & 7);
     }
     index.response(id, status);
   } else {
-    let id = '';
-    let outcome: Outcome = 'upstream_error';
-    let error = '';
-    let completedNs = 0n;
-    let req = 0;
-    let res = 0;
-    let decision = '';
+    const f = end;
+    f.reset(b);
+    let idAt = 0;
+    let idLen = 0;
     while (p < innerEnd) {
       const tag = varint(b);
       switch (tag) {
-        case 0x0a: id = str(b); break;
-        case 0x10: outcome = OUTCOMES[varint(b)] ?? 'upstream_error'; break;
-        case 0x1a: error = memoStr(b, memos[M_ERROR]!); break;
-        case 0x20: completedNs = varint64(b); break;
-        case 0x28: req = varint(b); break;
-        case 0x30: res = varint(b); break;
-        case 0x3a: decision = nested(b, 1, memos[M_DECISION]!, memos[M_DECISION]!); break;
+        case 0x0a: idLen = bytesField(b); idAt = at; break;
+        case 0x10: f.outcome = OUTCOMES[varint(b)] ?? 'upstream_error'; break;
+        case 0x1a: f.errorLen = bytesField(b); f.errorStart = at; break;
+        case 0x20: varint64(b); f.completedHi = hi; f.completedLo = lo; break;
+        case 0x28: f.requestBytes = varint(b); break;
+        case 0x30: f.responseBytes = varint(b); break;
+        case 0x3a: nested(b); f.decisionStart = n1At; f.decisionLen = n1Len; break;
         default: skip(b, tag & 7);
       }
     }
-    index.end(id, completedNs, req, res, outcome, error, decision);
+    if (p !== innerEnd) throw new Error('index record fields overrun their record');
+    index.endFields(idString(b, idAt, idLen), f);
   }
 }

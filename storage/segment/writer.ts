@@ -35,8 +35,9 @@ import {
   writeFrameEnvelope,
   type SegmentTrailerInfo,
 } from './format.js';
-import { SegmentDigests, StoreDigester, type StoreDigests } from './digests.js';
-import { IndexTracker } from './index-file.js';
+import { crc32cRange } from './crc32c.js';
+import { SegmentDigests, type StoreDigests } from './digests.js';
+import { INDEX_PART_SUFFIX, IndexTracker } from './index-file.js';
 import { publishPublicKey, signSegment, writeFileDurably, type SigningKey } from './keys.js';
 import { indexRecordBytes } from './index-decoder.js';
 import { WRITER_CRC_MAX, type DecodedRecord } from './records.js';
@@ -82,6 +83,9 @@ export const CHAIN_STATE_FILE = 'chain-state.json';
 export const LOCK_FILE = 'recorder.lock';
 const PART_SUFFIX = '.tgseg.part';
 const SEALED_RE = /^(\d{12})-([0-9a-f]{16})\.tgseg$/;
+/** Zero-filled space added at a time ahead of a sync segment's write position (preallocate()). */
+const PREALLOC_CHUNK = 1024 * 1024;
+let zeroChunk: Buffer | null = null;
 
 /** Layout of the data dir. */
 export function segmentDirs(dataDir: string): { spool: string; open: string } {
@@ -123,6 +127,24 @@ function digestsOfFile(file: string, upTo?: number): { hash: SegmentDigests; siz
     closeSync(fd);
   }
   return { hash, size: pos };
+}
+
+/**
+ * Where the bytes written to a part file end: the end of the file less its trailing zero bytes, but
+ * not before `from` (the valid prefix). A sync segment keeps zero-filled space ahead of its write
+ * position (SegmentWriter.preallocate), so after a crash that tail is unwritten space, not damage.
+ */
+function writtenEnd(fd: number, from: number, size: number): number {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  let end = size;
+  while (end > from) {
+    const n = Math.min(buf.length, end - from);
+    const got = readSync(fd, buf, 0, n, end - n);
+    if (got !== n) return end; // the file shrank under us: count the rest as discarded
+    for (let i = n - 1; i >= 0; i--) if (buf[i] !== 0) return end - n + i + 1;
+    end -= n;
+  }
+  return end;
 }
 
 /** Running statistics that end up in the trailer. */
@@ -183,6 +205,12 @@ export class SegmentWriter {
   private stats = new SegmentStats();
   private readonly index = new IndexTracker();
   private indexErrors = 0;
+  /** sync durability: the file's length, the data end plus zero-filled space ahead of it (preallocate()). */
+  private allocEnd = 0;
+  private preallocFailed = false;
+  /** The data end and the zero bytes written since the last fdatasync started (unsyncedBytes). */
+  private sizeAtSync = 0;
+  private zerosSinceSync = 0;
   /** The fd an fdatasync (syncAsync) is running on, -1 when none; it is closed only after that returns. */
   private syncingFd = -1;
   private closeAfterSync = false;
@@ -237,7 +265,17 @@ export class SegmentWriter {
    */
   recoverLeftovers(): SealedSegment[] {
     if (this.fd >= 0) this.abandon();
-    const parts = readdirSync(this.openDir)
+    const names = readdirSync(this.openDir);
+    // index part files of a writer that died: each segment's recovery rebuilds its index
+    for (const n of names) {
+      if (!n.endsWith(INDEX_PART_SUFFIX)) continue;
+      try {
+        unlinkSync(path.join(this.openDir, n));
+      } catch {
+        // gone already
+      }
+    }
+    const parts = names
       .filter((n) => n.endsWith(PART_SUFFIX))
       .sort();
     const sealed: SealedSegment[] = [];
@@ -250,7 +288,7 @@ export class SegmentWriter {
 
   private recoverPart(file: string): SealedSegment | null {
     const stats = new SegmentStats();
-    const index = new IndexTracker();
+    const index = new IndexTracker(true); // buffered: an amending end record updates its exchange's line
     const size = fstatSafe(file);
     let headerBytes: Buffer | null = null;
     let seq = 0;
@@ -280,17 +318,19 @@ export class SegmentWriter {
         pos += n;
       }
       const summary = scanner.finish();
+      // zeros at the end are space preallocated ahead of the writer that no write reached
+      const written = writtenEnd(fd, summary.validPrefixEnd, size);
       if (!summary.header || !headerBytes) {
         // not even a header survived: nothing to keep, and its sequence number was never used
         closeSync(fd);
-        if (size === 0) unlinkSync(file);
+        if (written === 0) unlinkSync(file);
         else renameSync(file, `${file}.damaged`);
         return null;
       }
       if (summary.frames === 0) {
         // nothing recorded survived; keep damaged bytes for forensics, drop an empty segment
         closeSync(fd);
-        if (size > summary.validPrefixEnd) renameSync(file, `${file}.damaged`);
+        if (written > summary.validPrefixEnd) renameSync(file, `${file}.damaged`);
         else unlinkSync(file);
         return null;
       }
@@ -300,7 +340,8 @@ export class SegmentWriter {
       stats.rawBytes = summary.rawBytes;
       const sealed = this.finishSegment(fd, file, seq, createdAtMs, headerBytes, hash, validEnd, stats, index, {
         recovered: true,
-        discardedBytes: size - validEnd,
+        discardedBytes: written - validEnd,
+        unwrittenBytes: size - written,
       });
       return sealed;
     } catch (err) {
@@ -339,6 +380,10 @@ export class SegmentWriter {
     this.seq = seq;
     this.createdAtMs = Number(createdAtNs / 1_000_000n);
     this.size = header.length;
+    this.allocEnd = header.length;
+    this.preallocFailed = false;
+    this.sizeAtSync = 0;
+    this.zerosSinceSync = 0;
     this.headerBytes = header;
     this.hash = new SegmentDigests(header);
     this.stats = new SegmentStats();
@@ -347,11 +392,16 @@ export class SegmentWriter {
   /**
    * Compresses `raw[0, length)` (whole records) into one zstd frame and appends it. Fills in the
    * CRC32C of every record shorter than WRITER_CRC_MAX first (`raw` is modified). Throws on I/O errors.
+   * `afterWrite` runs once the frame's bytes are in the file, before they are hashed and indexed.
    */
-  writeFrame(raw: Uint8Array, length: number, meta: FrameMeta): void {
+  writeFrame(raw: Uint8Array, length: number, meta: FrameMeta, afterWrite?: () => void): void {
     if (length === 0) return;
     fillSmallRecordCrcs(raw, length);
-    if (this.fd < 0) this.openSegment();
+    if (this.fd < 0) {
+      this.openSegment();
+      // the index's lines go to a part file as they come, not to memory until the seal
+      this.index.spillInto(path.join(this.openDir, `${seqName(this.seq)}${INDEX_PART_SUFFIX}`));
+    }
     const bound = FRAME_ENVELOPE_BYTES + compressBound(length);
     if (this.out.length < bound) this.out = Buffer.allocUnsafe(bound);
     const n = this.cctx.compress(this.out.subarray(FRAME_ENVELOPE_BYTES), raw.subarray(0, length), this.opts.zstdLevel);
@@ -370,6 +420,7 @@ export class SegmentWriter {
       throw err;
     }
     this.size += frame.length;
+    afterWrite?.(); // sync: the fdatasync starts now, hashing and indexing overlap it (worker.ts)
     this.hash!.update(frame);
     this.stats.records += meta.records;
     this.stats.frames++;
@@ -403,9 +454,44 @@ export class SegmentWriter {
     return null;
   }
 
+  /**
+   * sync durability: keeps at least half of PREALLOC_CHUNK of zero-filled space after the write
+   * position. Frames then overwrite allocated, initialised blocks without changing the file's size,
+   * so an fdatasync flushes only data, with no ext4 journal commit (measured here: p50 ≈ 125–155
+   * instead of ≈ 185–205 µs, ≈ 30 % less CPU per fdatasync); the one fdatasync after an extension
+   * commits it. PostgreSQL zero-fills its WAL segments for the same reason. Best effort: a failure
+   * (a full disk) stops preallocating this segment and the next frame write reports the error.
+   * Seal truncates the file to its data; recovery counts a zero tail as unwritten space (FORMAT.md §6).
+   */
+  preallocate(): void {
+    if (this.fd < 0 || this.preallocFailed || this.opts.durability !== 'sync') return;
+    if (this.allocEnd < this.size) this.allocEnd = this.size;
+    if (this.allocEnd - this.size >= PREALLOC_CHUNK / 2) return;
+    zeroChunk ??= Buffer.alloc(PREALLOC_CHUNK);
+    try {
+      writeAll(this.fd, zeroChunk, this.allocEnd);
+      this.allocEnd += PREALLOC_CHUNK;
+      this.zerosSinceSync += PREALLOC_CHUNK;
+    } catch {
+      this.preallocFailed = true; // a partial zero tail is harmless: seal cuts it, recovery skips it
+    }
+  }
+
   /** Makes everything written so far durable (group commit: one call covers many exchanges). */
   sync(): void {
-    if (this.fd >= 0) fdatasyncSync(this.fd);
+    if (this.fd < 0) return;
+    this.noteSyncStart();
+    fdatasyncSync(this.fd);
+  }
+
+  /** Bytes written to the open segment (frames and preallocated zeros) since the last fdatasync started. */
+  get unsyncedBytes(): number {
+    return this.fd < 0 ? 0 : this.size - this.sizeAtSync + this.zerosSinceSync;
+  }
+
+  private noteSyncStart(): void {
+    this.sizeAtSync = this.size;
+    this.zerosSinceSync = 0;
   }
 
   /** True while a syncAsync() has not called back. */
@@ -428,6 +514,7 @@ export class SegmentWriter {
     }
     const fd = this.fd;
     this.syncingFd = fd;
+    this.noteSyncStart();
     fdatasync(fd, (err) => {
       this.syncingFd = -1;
       if (this.closeAfterSync) {
@@ -457,6 +544,7 @@ export class SegmentWriter {
       return this.finishSegment(fd, this.partPath, this.seq, this.createdAtMs, this.headerBytes, this.hash!, this.size, this.stats, this.index, {
         recovered: false,
         discardedBytes: 0,
+        unwrittenBytes: 0,
       });
     } catch (err) {
       // leave the part file for recovery; keep the fd closed
@@ -474,7 +562,7 @@ export class SegmentWriter {
     dataEnd: number,
     stats: SegmentStats,
     index: IndexTracker,
-    flags: { recovered: boolean; discardedBytes: number },
+    flags: { recovered: boolean; discardedBytes: number; unwrittenBytes: number },
   ): SealedSegment {
     try {
       const trailer: SegmentTrailerInfo = {
@@ -490,6 +578,7 @@ export class SegmentWriter {
         sealedAtNs: nowNs(),
         rawBytes: stats.rawBytes,
         droppedRecords: stats.dropped,
+        unwrittenBytes: flags.unwrittenBytes,
       };
       const body = encodeTrailerBody(trailer);
       const region = encodeTrailerRegion(body, signSegment(this.opts.key, signedBytes(headerBytes, body)));
@@ -569,28 +658,20 @@ function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
     p = recordStart;
     const end = p + len;
     if (end + 4 > length) throw new Error(`record at ${p} runs past the end of its frame`);
-    if (len < WRITER_CRC_MAX) buf.writeUInt32LE(crc32c(buf.subarray(p, end)), end);
+    if (len < WRITER_CRC_MAX) {
+      const c = crc32cRange(buf, p, end);
+      buf[end] = c & 0xff;
+      buf[end + 1] = (c >>> 8) & 0xff;
+      buf[end + 2] = (c >>> 16) & 0xff;
+      buf[end + 3] = c >>> 24;
+    }
     p = end + 4;
   }
 }
 
 /** writeFileDurably for a segment's index, written piece by piece as it is serialized. */
 function writeIndexDurably(file: string, index: IndexTracker): StoreDigests {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  const digester = new StoreDigester();
-  try {
-    index.takeSegmentChunks((chunk) => {
-      const bytes = Buffer.from(chunk);
-      writeAll(fd, bytes);
-      digester.update(bytes);
-    });
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  return digester.digests();
+  return index.writeFile(file);
 }
 
 /**
@@ -601,11 +682,15 @@ function writeIndexDurably(file: string, index: IndexTracker): StoreDigests {
 function indexRecords(raw: Uint8Array, length: number, index: IndexTracker): void {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, length);
   let p = 0;
-  while (p < length) {
-    const len = recordLength(buf, p);
-    p = recordStart;
-    indexRecordBytes(buf, p, p + len, index);
-    p += len + 4;
+  try {
+    while (p < length) {
+      const len = recordLength(buf, p);
+      p = recordStart;
+      indexRecordBytes(buf, p, p + len, index);
+      p += len + 4;
+    }
+  } finally {
+    index.finishFrame(); // the frame's slot is reused once written: keep what open exchanges need
   }
 }
 

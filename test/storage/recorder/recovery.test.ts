@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,8 @@ test('SIGKILL of a recording process under load: every exchange confirmed durabl
     assert.deepEqual(chain.damage, []);
     const last = chain.segments[chain.segments.length - 1]!;
     assert.equal(last.trailer!.recovered, true);
+    // sync segments keep zero-filled space ahead of the writer: recovery cuts it as unwritten, not damage
+    assert.ok(last.trailer!.unwrittenBytes > 0, 'the killed segment had a preallocated zero tail');
     const ended = new Set<string>();
     for (const f of files) {
       for await (const e of new SegmentReader(f).events()) if (e.type === 'record' && e.record.type === 'end') ended.add(e.record.exchangeId);
@@ -107,6 +109,91 @@ test('an unsealed segment torn mid-frame keeps its valid prefix and is sealed as
       // the next segment chains to the recovered one
       assert.equal(w2.lastSealed.sha256, sealed.sha256);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+/** Offsets of the frames of a part file (up to the first that does not parse) and where they end. */
+function frameLayout(buf: Buffer): { starts: number[]; end: number } {
+  let p = headerLength(buf) as number;
+  const starts: number[] = [];
+  for (;;) {
+    const env = readFrameEnvelope(buf, p);
+    if (typeof env === 'string') break;
+    starts.push(p);
+    p += FRAME_ENVELOPE_BYTES + env.compressedLength;
+  }
+  return { starts, end: p };
+}
+
+test('a sync segment keeps a zero-filled tail that seal cuts and recovery counts as unwritten, not damage', { timeout: 30_000 }, async () => {
+  const { dir, cleanup } = tempDir('tg-zerotail-');
+  try {
+    const opts = writerOptions(dir, 'zt');
+    const partPath = (): string => path.join(segmentDirs(dir).open, readdirSync(segmentDirs(dir).open)[0]!);
+
+    // sealed normally: the zeros are cut, the file ends with its trailer
+    const w0 = new SegmentWriter(opts);
+    writeSampleFrames(w0, 2, 5, 5000);
+    w0.preallocate();
+    const { end: dataEnd0 } = frameLayout(readFileSync(partPath()));
+    assert.ok(statSync(partPath()).size >= dataEnd0 + 512 * 1024, 'zero-filled space ahead of the write position');
+    const s0 = w0.seal()!;
+    const r0 = await verifySegment(s0.path);
+    assert.deepEqual(r0.damage, []);
+    assert.equal(r0.trailer!.unwrittenBytes, 0);
+    assert.equal(r0.frames, 2);
+    assert.ok(statSync(s0.path).size < dataEnd0 + 1024, 'sealed file has no zero tail');
+
+    // a crash: the third frame was being written into the preallocated space, its tail never landed
+    const w = new SegmentWriter(opts);
+    const ids = writeSampleFrames(w, 3, 5, 5000);
+    w.preallocate();
+    w.sync();
+    w.abandon();
+    const part = partPath();
+    const size = statSync(part).size;
+    const { starts, end } = frameLayout(readFileSync(part));
+    assert.equal(starts.length, 3);
+    assert.ok(readFileSync(part).subarray(end).every((b) => b === 0), 'the tail is zeros');
+    const torn = starts[2]! + 100;
+    const fd = openSync(part, 'r+');
+    writeSync(fd, Buffer.from([0xff]), 0, 1, torn - 1);
+    writeSync(fd, Buffer.alloc(end - torn), 0, end - torn, torn);
+    closeSync(fd);
+
+    const [sealed] = new SegmentWriter(opts).recoverLeftovers();
+    assert.ok(sealed);
+    const r = await verifySegment(sealed.path);
+    assert.deepEqual(r.damage, []);
+    assert.equal(r.trailer!.recovered, true);
+    assert.equal(r.trailer!.discardedBytes, 100, 'the torn bytes are discarded');
+    assert.equal(r.trailer!.unwrittenBytes, size - torn, 'the zeros after them are unwritten space');
+    assert.equal(r.frames, 2);
+    assert.equal(r.trailer!.recordCount, 30);
+    const index = readFileSync(sealed.indexPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string });
+    assert.deepEqual(index.map((l) => l.exchangeId), ids.slice(0, 10));
+  } finally {
+    cleanup();
+  }
+});
+
+test('a part file with a header and only zeros after it (crash before the first frame) is removed, not kept as damaged', { timeout: 30_000 }, () => {
+  const { dir, cleanup } = tempDir('tg-zeroonly-');
+  try {
+    const opts = writerOptions(dir, 'zo');
+    const w = new SegmentWriter(opts);
+    writeSampleFrames(w, 1, 1, 10);
+    w.preallocate();
+    w.abandon();
+    const open = segmentDirs(dir).open;
+    const part = path.join(open, readdirSync(open)[0]!);
+    const { starts } = frameLayout(readFileSync(part));
+    truncateSync(part, starts[0]!); // the frame never landed: header, then zeros
+    truncateSync(part, starts[0]! + 1024 * 1024);
+    assert.deepEqual(new SegmentWriter(opts).recoverLeftovers(), []);
+    assert.deepEqual(readdirSync(open), [], 'no .damaged file for an empty preallocated segment');
   } finally {
     cleanup();
   }

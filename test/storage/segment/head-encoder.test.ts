@@ -6,6 +6,7 @@ import { crc32c } from '@node-rs/crc32';
 import { FrameBuilder } from '../../../storage/recorder/frame-builder.js';
 import { decodeRecord, encodeEnd, encodeResponse, encodeStart, varintSize } from '../../../storage/segment/records.js';
 import { head } from '../helpers.js';
+import { responseHeaderList } from '../../../core/headers.js';
 
 const out = Buffer.alloc(1 << 20);
 
@@ -95,5 +96,89 @@ test('ExchangeEnd: the in-place encoder writes exactly what protobufjs writes', 
   for (const e of cases) {
     const size = sizeEnd('EX2', e);
     same(e.outcome, size, writeEnd(out, 0, 'EX2', e), encodeEnd('EX2', e));
+  }
+});
+
+test('ResponseStart from raw header bytes (ResponseHead.rawHeaders): the same bytes as from the lower-cased Latin-1 strings', () => {
+  const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+  const raws: Array<Array<Uint8Array | string>> = [
+    [latin1('Content-Type'), latin1('application/json; charset=UTF-8'), latin1('Date'), latin1('Wed, 25 Nov 2026 21:40:00 GMT'), latin1('uWebSockets'), latin1('20')],
+    [latin1('X-EMPTY'), latin1(''), latin1('Set-Cookie'), '[redacted sha256:0123456789abcdef]', latin1('x-Long'), latin1('v'.repeat(300)), latin1('X-Long-Caps'), latin1('AbC'.repeat(100))],
+    // bytes ≥ 0x80 are Latin-1 characters (two UTF-8 bytes), upper-case Latin-1 letters lower-case like String#toLowerCase
+    [latin1('X-ÀÉ×Þß'), latin1('café ÿ'), latin1('X-Big-Latin1'), latin1('é'.repeat(300)), latin1('X-Name-Str'), 'plain'],
+    [new Uint8Array(latin1('X-Plain-Uint8Array')), new Uint8Array(latin1('Väl')), 'X-String-Name', 'v'],
+    [],
+  ];
+  for (const [i, raw] of raws.entries()) {
+    const headers = responseHeaderList(raw);
+    const r: ResponseHead = { status: 201, headers, rawHeaders: raw, upstreamConnectedNs: 5n, firstByteNs: 6n };
+    const ref = encodeResponse('EX1', { status: 201, headers, upstreamConnectedNs: 5n, firstByteNs: 6n });
+    const size = sizeResponse('EX1', r);
+    same(`raw ${i} (exact)`, size, writeResponse(out, 0, 'EX1', r), ref);
+    const fb = new FrameBuilder(Buffer.alloc(1 << 16), () => assert.fail('frame overflow'), true);
+    fb.addResponse('EX1', r);
+    const { buf } = fb.detach(Buffer.alloc(0));
+    const p = varintSize(ref.length);
+    assert.ok(buf.subarray(p, p + ref.length).equals(ref), `raw ${i} (optimistic): bytes differ`);
+  }
+});
+
+test('ExchangeStart: remembered session/identity fields and header lists give the same bytes on hits, misses and after non-ASCII', () => {
+  const base = head();
+  const groups = ['g1', 'g2'];
+  const seq: Array<[string, ExchangeHead]> = [
+    ['first', head({ identity: { subject: 'agent-1', issuer: 'https://issuer.test', groups } })],
+    ['same prefix and headers, new id and time (hit)', head({ identity: { subject: 'agent-1', issuer: 'https://issuer.test', groups: [...groups] } })],
+    ['equal values in fresh strings (hit)', head({ sessionId: Buffer.from('s-test').toString('latin1'), requestHeaders: base.requestHeaders.map(([n, v]) => [Buffer.from(n).toString('latin1'), `${v}`]) })],
+    ['one header value differs', head({ requestHeaders: [['host', 'storage.googleapis.com'], ['user-agent', 'test2']] })],
+    ['one header more', head({ requestHeaders: [['host', 'storage.googleapis.com'], ['user-agent', 'test2'], ['x', '']] })],
+    ['groups differ', head({ identity: { subject: 'agent-1', issuer: 'https://issuer.test', groups: ['g1', 'g3'] } })],
+    ['one group fewer', head({ identity: { subject: 'agent-1', issuer: 'https://issuer.test', groups: ['g1'] } })],
+    ['no identity', head({ identity: null })],
+    ['no identity again', head({ identity: null })],
+    // each remembered field differing alone, right after the remembered head
+    ...(['sessionId', 'connection', 'mode', 'clientAddress', 'operation', 'subject', 'issuer'] as const).flatMap((field): Array<[string, ExchangeHead]> => {
+      const h = head();
+      if (field === 'subject' || field === 'issuer') h.identity = { ...h.identity!, [field]: 'other' };
+      else if (field === 'mode') h.mode = 'metadata';
+      else h[field] = 'other';
+      return [
+        [`before ${field}`, head()],
+        [`${field} differs`, h],
+      ];
+    }),
+    ['non-ASCII in the remembered fields', head({ sessionId: 'sé', requestHeaders: [['x-ü', 'wert ✓']] })],
+    ['non-ASCII again (hit)', head({ sessionId: 'sé', requestHeaders: [['x-ü', 'wert ✓']] })],
+    ['non-ASCII only after them (rewrite)', head({ target: '/ü' })],
+    ['huge header list (not remembered)', head({ requestHeaders: [['cookie', 'c'.repeat(70_000)]] })],
+    ['huge again', head({ requestHeaders: [['cookie', 'c'.repeat(70_000)]] })],
+    ['empty list', head({ requestHeaders: [] })],
+    ['back to the first', head({ identity: { subject: 'agent-1', issuer: 'https://issuer.test', groups } })],
+    // sessions interleaving (remembered per session), and one session's values changing under it
+    ['session A', head({ sessionId: 'sA', requestHeaders: [['authorization', 'marker-a']] })],
+    ['session B', head({ sessionId: 'sB', clientAddress: '10.0.0.2', requestHeaders: [['authorization', 'marker-b']] })],
+    ['session A again (hit)', head({ sessionId: 'sA', requestHeaders: [['authorization', 'marker-a']] })],
+    ['session B again (hit)', head({ sessionId: 'sB', clientAddress: '10.0.0.2', requestHeaders: [['authorization', 'marker-b']] })],
+    ["session A with B's headers and address", head({ sessionId: 'sA', clientAddress: '10.0.0.2', requestHeaders: [['authorization', 'marker-b']] })],
+    // more sessions than are remembered, then the first ones again
+    ...Array.from({ length: 300 }, (_, i): [string, ExchangeHead] => [`session ${i}`, head({ sessionId: `s${i}`, operation: `op${i % 3}` })]),
+    ['session A after the burst', head({ sessionId: 'sA', requestHeaders: [['authorization', 'marker-a']] })],
+    ['session 69 again', head({ sessionId: 's69', operation: 'op0' })],
+  ];
+  for (const exact of [true, false]) {
+    const fb = new FrameBuilder(Buffer.alloc(1 << 20), () => assert.fail('frame overflow'), true);
+    for (const [label, h] of seq) {
+      const ref = encodeStart(h);
+      if (exact) {
+        const size = sizeStart(h);
+        same(label, size, writeStart(out, 0, h), ref);
+        continue;
+      }
+      const at = fb.pos;
+      fb.addStart(h);
+      const p = at + varintSize(ref.length);
+      assert.ok(fb.buf.subarray(p, p + ref.length).equals(ref), `${label} (optimistic): bytes differ from protobufjs`);
+      assert.equal(fb.pos, p + ref.length + 4, `${label}: record length`);
+    }
   }
 });

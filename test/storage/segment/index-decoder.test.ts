@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import type { ExchangeEnd, ExchangeHead } from '../../../core/exchange.js';
 import { FrameBuilder } from '../../../storage/recorder/frame-builder.js';
 import { indexRecordBytes } from '../../../storage/segment/index-decoder.js';
-import { emptyEntry, IndexTracker, type IndexEntry } from '../../../storage/segment/index-file.js';
-import { decodeRecord } from '../../../storage/segment/records.js';
+import { emptyEntry, entryFromHead, indexLine, IndexTracker, putUint, type IndexEntry } from '../../../storage/segment/index-file.js';
+import { decodeRecord, type DecodedRecord } from '../../../storage/segment/records.js';
 import { head } from '../helpers.js';
 
 test('the writer thread\'s partial decoder builds the same index as the full protobuf decoder', () => {
@@ -65,21 +65,168 @@ test('the writer thread\'s partial decoder builds the same index as the full pro
   assert.equal(lines.find((l) => l.exchangeId === 'EARLIER-EXCHANGE')!.outcome, 'completed');
 });
 
-test('the index keeps first-seen order across segments and amends a second end record in place', () => {
+/**
+ * The index as the writer built it before it wrote lines as bytes (one IndexEntry object per
+ * exchange, JSON.stringify per line): the reference the byte-level tracker must match exactly.
+ */
+function referenceIndex(records: DecodedRecord[]): string[] {
+  const open = new Map<string, IndexEntry>();
+  const listed = new Map<string, IndexEntry>();
+  for (const r of records) {
+    if (r.type === 'start') {
+      const e = entryFromHead(r);
+      open.set(r.exchangeId, e);
+      listed.set(r.exchangeId, e);
+    } else if (r.type === 'response') {
+      const e = open.get(r.exchangeId);
+      if (e) e.status = r.status;
+    } else if (r.type === 'end') {
+      const e = open.get(r.exchangeId) ?? listed.get(r.exchangeId) ?? { ...emptyEntry(), exchangeId: r.exchangeId };
+      open.delete(r.exchangeId);
+      Object.assign(e, { completedNs: r.completedNs, requestBytes: r.requestBytes, responseBytes: r.responseBytes, outcome: r.outcome, error: r.error, state: 'ended' });
+      if (r.decision?.action) e.decision = r.decision.action;
+      listed.set(r.exchangeId, e);
+    }
+  }
+  return [...listed.values()].map(indexLine).sort();
+}
+
+function lineSet(index: string): string[] {
+  return index.split('\n').filter(Boolean).sort();
+}
+
+test('index lines written as bytes equal JSON.stringify of the entry, for awkward values too', () => {
+  const heads: ExchangeHead[] = [
+    head({ sessionId: 'quote " back \\ slash', resource: 'tab\there\nnewline \u0001 \u001f \u007f', operation: '' }),
+    head({ identity: { subject: 'ünïcödé 😀', issuer: 'https://ï', groups: [] }, method: 'PÜT', connection: '' }),
+    head({ receivedNs: 0n, clientAddress: '', identity: null, decision: null }),
+    head({ receivedNs: 1n }),
+    head({ receivedNs: 999_999_999n }),
+    head({ receivedNs: 1_000_000_000n }),
+    head({ receivedNs: 2n ** 63n - 1n }),
+    head({ receivedNs: 4_294_967_296n * 1_000_000_000n + 7n }),
+    head({ mode: 'off', decision: { action: 'review "x"' as unknown as 'review', rule: 'r' } }),
+  ];
+  const fb = new FrameBuilder(Buffer.allocUnsafeSlow(1 << 20), () => assert.fail('frame overflow'));
+  heads.forEach((h, i) => {
+    fb.addStart(h);
+    if (i % 2 === 0) fb.addResponse(h.exchangeId, { status: 200 + i, headers: [], upstreamConnectedNs: 1n, firstByteNs: 2n });
+    if (i !== 3) {
+      fb.addEnd(h.exchangeId, {
+        outcome: i % 3 === 0 ? 'completed' : 'timeout',
+        error: i === 1 ? 'bad \u0000 "err" ✗\\' : '',
+        completedNs: h.receivedNs + BigInt(i) * 1_000_123n,
+        requestBytes: i * 1000,
+        responseBytes: i === 5 ? 2 ** 53 - 1 : i,
+        ...(i === 2 ? { decision: { action: 'deny', rule: 'late' } } : {}),
+      });
+    }
+  });
+  fb.addEnd('ORPHAN "id"', { outcome: 'denied', error: 'e', completedNs: 5n, requestBytes: 0, responseBytes: 0 });
+  const frame = fb.detach(Buffer.alloc(0));
   const t = new IndexTracker();
-  const mk = (id: string): IndexEntry => ({ ...emptyEntry(), exchangeId: id, receivedNs: 1n });
+  // the same records with every record in a frame of its own (starts and ends in different frames;
+  // the frame's buffer is overwritten after each, as the recorder reuses its slots)
+  const oneByOne = new IndexTracker();
+  const records: DecodedRecord[] = [];
+  eachRecord(frame.buf, frame.length, (p, len) => {
+    indexRecordBytes(frame.buf, p, p + len, t);
+    records.push(decodeRecord(frame.buf.subarray(p, p + len)));
+    const own = Buffer.from(frame.buf.subarray(p, p + len));
+    indexRecordBytes(own, 0, len, oneByOne);
+    oneByOne.finishFrame();
+    own.fill(0xee);
+  });
+  const got = lineSet(t.takeSegment());
+  assert.equal(got.length, heads.length + 1);
+  assert.deepEqual(got, referenceIndex(records));
+  assert.deepEqual(lineSet(oneByOne.takeSegment()), got);
+  for (const l of got) JSON.parse(l);
+});
+
+function eachRecord(buf: Buffer, length: number, fn: (start: number, len: number) => void): void {
+  let p = 0;
+  while (p < length) {
+    let len = 0;
+    let mul = 1;
+    let b: number;
+    do {
+      b = buf[p++]!;
+      len += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    fn(p, len);
+    p += len + 4;
+  }
+}
+
+test('lines are written as exchanges end, open ones at the seal; after a discarded segment a second end record amends in place', () => {
+  const t = new IndexTracker();
+  const mk = (id: string): IndexEntry => ({ ...emptyEntry(), exchangeId: id, sessionId: `s-${id}`, receivedNs: 1n });
+  type Line = { exchangeId: string; state: string; outcome: string; error: string; sessionId: string };
+  const take = (): Line[] => t.takeSegment().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
   t.start(mk('a'));
   t.start(mk('b'));
   t.end('a', 2n, 1, 1, 'completed', '', '');
-  const first = t.takeSegment().trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; state: string; outcome: string; error: string });
-  assert.deepEqual(first.map((l) => [l.exchangeId, l.state]), [['a', 'ended'], ['b', 'open']]);
+  assert.equal(t.segmentEntries, 2);
+  assert.deepEqual(take().map((l) => [l.exchangeId, l.state]), [['a', 'ended'], ['b', 'open']]);
   t.start(mk('c'));
   t.end('c', 3n, 0, 0, 'completed', '', '');
   t.end('b', 4n, 0, 0, 'completed', '', '');
-  t.end('c', 3n, 0, 0, 'upstream_error', 'not durable', ''); // the amendment
   t.end('z', 5n, 0, 0, 'completed', '', ''); // started before a crash
-  const second = t.takeSegment().trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; state: string; outcome: string; error: string });
-  assert.deepEqual(second.map((l) => [l.exchangeId, l.state, l.outcome]), [['c', 'ended', 'upstream_error'], ['b', 'ended', 'completed'], ['z', 'ended', 'completed']]);
-  assert.equal(second[0]!.error, 'not durable');
+  assert.equal(t.segmentEntries, 3);
+  const second = take();
+  assert.deepEqual(second.map((l) => [l.exchangeId, l.state, l.outcome, l.sessionId]), [['c', 'ended', 'completed', 's-c'], ['b', 'ended', 'completed', 's-b'], ['z', 'ended', 'completed', '']]);
+  // a disk failure: the segment is abandoned, the next one keeps its lines until the seal
+  t.start(mk('d'));
+  t.discardSegment();
+  assert.equal(t.segmentEntries, 0);
+  t.start(mk('e'));
+  t.end('e', 6n, 0, 0, 'completed', '', '');
+  t.end('d', 7n, 0, 0, 'completed', '', '');
+  t.end('e', 8n, 0, 0, 'upstream_error', 'recording failed: disk', ''); // the amendment
+  t.start(mk('f'));
+  assert.equal(t.segmentEntries, 3);
+  const third = take();
+  assert.deepEqual(third.map((l) => [l.exchangeId, l.state, l.outcome, l.sessionId]), [['e', 'ended', 'upstream_error', 's-e'], ['d', 'ended', 'completed', 's-d'], ['f', 'open', '', 's-f']]);
+  assert.equal(third[0]!.error, 'recording failed: disk');
+  // and the segment after that writes lines as exchanges end again
+  t.end('f', 9n, 0, 0, 'completed', '', '');
+  assert.deepEqual(take().map((l) => [l.exchangeId, l.state, l.sessionId]), [['f', 'ended', 's-f']]);
   assert.equal(t.takeSegment(), '');
+});
+
+test('a tracker for crash recovery keeps every segment buffered: a second end record amends in place', () => {
+  const t = new IndexTracker(true);
+  t.start({ ...emptyEntry(), exchangeId: 'x', sessionId: 's-x', receivedNs: 1n });
+  t.end('x', 2n, 0, 0, 'completed', '', '');
+  t.end('x', 3n, 0, 0, 'upstream_error', 'recording failed: thread died', '');
+  const lines = t.takeSegment().trim().split('\n').map((l) => JSON.parse(l) as { sessionId: string; outcome: string; completedNs: string });
+  assert.deepEqual(lines.map((l) => [l.sessionId, l.outcome, l.completedNs]), [['s-x', 'upstream_error', '3']]);
+});
+
+test('a segment of many exchanges is written in several chunks, each a run of whole lines', () => {
+  const t = new IndexTracker();
+  const n = 5000;
+  for (let i = 0; i < n; i++) {
+    const id = `ex-${i}`;
+    t.start({ ...emptyEntry(), exchangeId: id, resource: 'r'.repeat(300), receivedNs: 1_764_000_000_000_000_000n + BigInt(i) });
+    t.end(id, 1_764_000_000_000_000_000n + BigInt(i) + 5n, i, i, 'completed', '', '');
+  }
+  const chunks: string[] = [];
+  t.takeSegmentChunks((c) => chunks.push(Buffer.from(c).toString('utf8')));
+  assert.ok(chunks.length > 1, `${chunks.length} chunks`);
+  for (const c of chunks) assert.ok(c.endsWith('\n'));
+  const lines = chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; requestBytes: number; time: string });
+  assert.equal(lines.length, n);
+  assert.deepEqual([lines[0]!.exchangeId, lines[n - 1]!.exchangeId, lines[n - 1]!.requestBytes], ['ex-0', `ex-${n - 1}`, n - 1]);
+  assert.equal(lines[0]!.time, new Date(1_764_000_000_000).toISOString());
+});
+
+test('numbers in index lines are written as JSON.stringify writes them', () => {
+  const out = Buffer.alloc(64);
+  const values = [0, 1, 9, 10, 99, 100, 101, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1, 2 ** 53, 1e21, 0.5, -3];
+  for (let k = 1; k <= 1e15; k *= 10) values.push(k - 1, k, k + 1);
+  for (let i = 0; i < 5000; i++) values.push(Math.floor(Math.random() * 2 ** (1 + (i % 52))));
+  for (const n of values) assert.equal(out.toString('latin1', 0, putUint(out, 0, n)), JSON.stringify(n), String(n));
 });
