@@ -64,6 +64,11 @@ export interface Sample {
   firstError?: string;
   /** CPU seconds of the proxy process tree per 10 000 exchanges (load) or per GiB (transfer). */
   proxyCpuPer10k: number | null;
+  /**
+   * Node proxies (tapegate, the floors, http-proxy): CPU seconds of the main thread alone (the event
+   * loop, the part that cannot use a second core) per 10 000 exchanges; null for others.
+   */
+  proxyLoopCpuPer10k: number | null;
   proxyCpuPerGiB: number | null;
   proxyPeakRssMiB: number | null;
   loadgenCpuPer10k: number | null;
@@ -105,6 +110,7 @@ async function measure(s: Scenario, t: RunningTarget, o: E2EOptions): Promise<Sa
       non2xx: r.non2xx,
       firstError: r.firstError,
       proxyCpuPer10k: m ? (m.cpuSeconds / n) * 1e4 : null,
+      proxyLoopCpuPer10k: m && t.nodeEventLoop ? (m.mainThreadCpuSeconds / n) * 1e4 : null,
       proxyCpuPerGiB: null,
       proxyPeakRssMiB: m ? m.peakRssMiB : null,
       loadgenCpuPer10k: (r.loadgenCpuSeconds / n) * 1e4,
@@ -123,6 +129,7 @@ async function measure(s: Scenario, t: RunningTarget, o: E2EOptions): Promise<Sa
     non2xx: r.status >= 200 && r.status < 300 ? 0 : 1,
     firstError: r.error,
     proxyCpuPer10k: null,
+    proxyLoopCpuPer10k: null,
     proxyCpuPerGiB: m ? m.cpuSeconds / (o.bigBytes / GiB) : null,
     proxyPeakRssMiB: m ? m.peakRssMiB : null,
     loadgenCpuPer10k: null,
@@ -154,6 +161,7 @@ function aggregate(s: Scenario, target: TargetName, samples: Sample[]): Row {
     non2xx: samples.reduce((a, x) => a + x.non2xx, 0),
     firstError: samples.find((x) => x.firstError)?.firstError,
     proxyCpuPer10k: median(samples.map((x) => x.proxyCpuPer10k)),
+    proxyLoopCpuPer10k: median(samples.map((x) => x.proxyLoopCpuPer10k)),
     proxyCpuPerGiB: median(samples.map((x) => x.proxyCpuPerGiB)),
     proxyPeakRssMiB: samples.some((x) => x.proxyPeakRssMiB !== null) ? Math.max(...samples.map((x) => x.proxyPeakRssMiB ?? 0)) : null,
     loadgenCpuPer10k: median(samples.map((x) => x.loadgenCpuPer10k)),

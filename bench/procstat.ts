@@ -19,9 +19,9 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-function statFields(pid: number): string[] | null {
+function statFields(pid: number, tid?: number): string[] | null {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // comm may contain spaces and parentheses: fields start after the last ')'.
     return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
@@ -57,6 +57,15 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/**
+ * User+system CPU seconds used so far by one process's main thread: for a Node process, its event
+ * loop (worker threads, V8's GC helpers and the libuv pool are other tasks of the process).
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  const f = statFields(pid, pid);
+  return f ? (Number(f[11]) + Number(f[12])) / clockTicks() : 0;
+}
+
 /** User+system CPU seconds used so far by the processes. */
 export function cpuSeconds(pids: number[]): number {
   let ticks = 0;
@@ -81,6 +90,7 @@ function statusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
 export class ProcessMeter {
   private readonly pids: number[];
   private cpuStart = 0;
+  private loopStart = 0;
   private sampledPeakKb = 0;
   private hwmReset = false;
   private timer: NodeJS.Timeout | undefined;
@@ -100,6 +110,7 @@ export class ProcessMeter {
     });
     this.sampledPeakKb = this.rssKb();
     this.cpuStart = cpuSeconds(this.pids);
+    this.loopStart = mainThreadCpuSeconds(this.pids[0]!);
     this.timer = setInterval(() => {
       this.sampledPeakKb = Math.max(this.sampledPeakKb, this.rssKb());
     }, 100);
@@ -110,12 +121,16 @@ export class ProcessMeter {
     return this.pids.reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0);
   }
 
-  /** CPU seconds since start() and the peak resident set in MiB (sum over the tree). */
-  stop(): { cpuSeconds: number; peakRssMiB: number } {
+  /**
+   * CPU seconds since start() (the whole tree, and the root process's main thread alone) and the
+   * peak resident set in MiB (sum over the tree).
+   */
+  stop(): { cpuSeconds: number; mainThreadCpuSeconds: number; peakRssMiB: number } {
     clearInterval(this.timer);
     const cpu = cpuSeconds(this.pids) - this.cpuStart;
+    const loop = mainThreadCpuSeconds(this.pids[0]!) - this.loopStart;
     let peakKb = Math.max(this.sampledPeakKb, this.rssKb());
     if (this.hwmReset) peakKb = Math.max(peakKb, this.pids.reduce((sum, pid) => sum + statusKb(pid, 'VmHWM'), 0));
-    return { cpuSeconds: cpu, peakRssMiB: peakKb / 1024 };
+    return { cpuSeconds: cpu, mainThreadCpuSeconds: loop, peakRssMiB: peakKb / 1024 };
   }
 }

@@ -47,7 +47,7 @@ type Table = { head: string[]; rows: string[][]; left?: number };
 
 function loadTable(rows: Row[]): Table {
   return {
-    head: ['scenario', 'target', 'req/s', '× direct', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', '+p50 ms', '+p99 ms', 'peak RSS MiB', 'CPU s/10k', 'errors'],
+    head: ['scenario', 'target', 'req/s', '× direct', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', '+p50 ms', '+p99 ms', 'peak RSS MiB', 'CPU s/10k', 'loop CPU s/10k', 'errors'],
     rows: rows
       .filter((r) => r.kind === 'load')
       .map((r) => [
@@ -63,6 +63,7 @@ function loadTable(rows: Row[]): Table {
         r.target === 'direct' ? '' : signed(r.vsDirect.addedP99Ms, 3),
         f(r.proxyPeakRssMiB, 0),
         f(r.proxyCpuPer10k, 3),
+        f(r.proxyLoopCpuPer10k, 3),
         r.errors || r.non2xx ? `${r.errors}/${r.non2xx}` : '0',
       ]),
   };
@@ -131,6 +132,16 @@ export function headline(r: BenchReport): string[] {
     const rec = get(sc, t)?.rps;
     const recorded = r.e2e?.recordedMiB[t as keyof E2EResult['recordedMiB']];
     if (off && rec && recorded !== 0) out.push(`${sc}: recording (${t.replace('tapegate-', '')}) costs ${pct(1 - rec / off)} of throughput vs recording off; target: under 15%`);
+  }
+  // The same cost counted on the event loop: what a saturated loop loses when the load generator and
+  // upstream are not on the gateway's cores (here they are, and queue behind the writer thread).
+  const loopOff = get(sc, 'tapegate-off')?.proxyLoopCpuPer10k;
+  for (const t of ['tapegate-full-async', 'tapegate-full-sync']) {
+    const loop = get(sc, t)?.proxyLoopCpuPer10k;
+    if (!loopOff || !loop || r.e2e?.recordedMiB[t as keyof E2EResult['recordedMiB']] === 0) continue;
+    out.push(
+      `${sc}: recording (${t.replace('tapegate-', '')}) adds ${f((loop - loopOff) * 100, 1)} µs of event-loop CPU per exchange (off ${f(loopOff * 100, 1)} µs → ${f(loop * 100, 1)} µs): ${pct(1 - loopOff / loop)} fewer exchanges per saturated event loop`,
+    );
   }
   const zstdRow = r.micro?.rows.find((m) => m.baseline && m.suite === 'zstd');
   for (const s of ['download-1g', 'upload-1g']) {
@@ -218,6 +229,7 @@ export function renderMarkdown(r: BenchReport, command: string): string {
     '- `+p50 ms`, `+p99 ms`: latency the target adds over direct at that percentile (closed loop: at high connection counts this mostly reflects lost throughput).',
     '- `peak RSS MiB`: largest resident set of the proxy process tree during the measured window (VmHWM, reset per scenario).',
     '- `CPU s/10k`: user+system CPU seconds the proxy process tree spent per 10 000 exchanges (from /proc/<pid>/stat); `CPU s/GiB` per GiB streamed.',
+    "- `loop CPU s/10k`: the same for the main thread alone of a Node proxy (tapegate, the floors, http-proxy): its event loop, the one part that cannot spread over cores. When it is saturated, its CPU per exchange sets the proxy's throughput.",
     '- `errors`: transport errors / non-2xx responses in the measured window; a row with errors is not a valid measurement.',
     '',
   );

@@ -28,6 +28,8 @@ export interface RunningTarget {
   origin: string;
   /** Process to meter for CPU and RSS (with its descendants); null for direct. */
   pid: number | null;
+  /** pid is a Node process whose main thread is the proxy's event loop (its CPU is reported alone). */
+  nodeEventLoop?: boolean;
   /** Headers every request to this target carries. */
   headers: Record<string, string>;
   /** Largest streamed transfer this target can take without holding it in memory; Infinity if any. */
@@ -151,6 +153,7 @@ async function startTapegate(name: TargetName, upstreamPort: number, topts: Targ
     name,
     origin: `http://127.0.0.1:${port}`,
     pid: child.pid,
+    nodeEventLoop: true,
     headers: token ? { authorization: `Bearer ${token}` } : {},
     maxTransferBytes: Infinity,
     stop,
@@ -295,7 +298,7 @@ async function startHttpProxy(upstreamPort: number): Promise<RunningTarget | Ski
   try {
     const { port } = await waitReadyLine<{ port: number }>(child);
     const version = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/http-proxy/package.json'), 'utf8')) as { version: string }).version;
-    return { name: 'http-proxy', origin: `http://127.0.0.1:${port}`, pid: child.pid, headers: {}, maxTransferBytes: Infinity, stop: () => child.stop(), note: `http-proxy ${version} on node ${process.version}` };
+    return { name: 'http-proxy', origin: `http://127.0.0.1:${port}`, pid: child.pid, nodeEventLoop: true, headers: {}, maxTransferBytes: Infinity, stop: () => child.stop(), note: `http-proxy ${version} on node ${process.version}` };
   } catch (err) {
     await child.stop();
     throw err;
@@ -316,7 +319,7 @@ async function startFloor(name: (typeof FLOOR_TARGETS)[number], upstreamPort: nu
     const { port } = await waitReadyLine<{ port: number }>(child);
     const undici = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/undici/package.json'), 'utf8')) as { version: string }).version;
     const note = `${FLOOR_NOTES[name]}; ${name === 'floor-uws-undici' ? `undici ${undici}, ` : ''}node ${process.version}`;
-    return { name, origin: `http://127.0.0.1:${port}`, pid: child.pid, headers: {}, maxTransferBytes: Infinity, stop: () => child.stop(), note };
+    return { name, origin: `http://127.0.0.1:${port}`, pid: child.pid, nodeEventLoop: true, headers: {}, maxTransferBytes: Infinity, stop: () => child.stop(), note };
   } catch (err) {
     await child.stop();
     throw err;

@@ -63,10 +63,10 @@ export interface SegmentWriterOptions {
   segmentMaxBytes: number;
   segmentMaxAgeMs: number;
   /**
-   * Seal when the segment's index lists this many exchanges (recording.segmentMaxExchanges): the
-   * writer keeps an index entry per exchange of the open segment (≈ 330 B of heap each, measured),
-   * and a 64 MiB segment of small exchanges holds 300k+ of them, so the count, not the bytes, has to
-   * bound that memory.
+   * Seal when the segment's index lists this many exchanges (recording.segmentMaxExchanges). Index
+   * lines go to open/<seq>.index.part as exchanges end, so memory no longer grows with them; a
+   * 64 MiB segment of small exchanges holds 300k+ of them, and this bounds the index an auditor
+   * downloads with one segment (≈ 560 B per exchange) and the recovery of an unsealed one.
    */
   segmentMaxExchanges: number;
   key: SigningKey;

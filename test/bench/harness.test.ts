@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { parseBenchArgs, parseSize } from '../../bench/options.js';
 import { ProcessMeter } from '../../bench/procstat.js';
-import { renderMarkdown, renderText, machine } from '../../bench/report.js';
+import { headline, renderMarkdown, renderText, machine } from '../../bench/report.js';
 import { runTransfer } from '../../bench/transfer.js';
 import { runCases } from '../../bench/micro.js';
 
@@ -152,6 +152,26 @@ describe('bench harness', { timeout: 60_000 }, () => {
     assert.ok(s.peakRssMiB > 10, `peak RSS ${s.peakRssMiB} MiB`);
   });
 
+  it("process meter tells the main thread's CPU from the other threads'", async () => {
+    // A worker thread spins for 0.6 s while the main thread sleeps: the process used ~0.6 s of CPU,
+    // its main thread (the event loop) almost none.
+    const script = `const { Worker } = require('node:worker_threads');
+      new Worker('const e = Date.now() + 600; while (Date.now() < e) {}', { eval: true }).on('exit', () => setTimeout(() => {}, 5000));
+      console.log('READY {}');`;
+    const child = startChild(process.execPath, ['-e', script]);
+    try {
+      await waitReadyLine(child);
+      const m = new ProcessMeter(child.pid);
+      m.start();
+      await new Promise((r) => setTimeout(r, 900));
+      const s = m.stop();
+      assert.ok(s.cpuSeconds >= 0.3, `process CPU ${s.cpuSeconds} s`);
+      assert.ok(s.mainThreadCpuSeconds < 0.15, `main thread CPU ${s.mainThreadCpuSeconds} s`);
+    } finally {
+      await child.stop();
+    }
+  });
+
   it('end-to-end runner on a tiny scenario (direct only) produces rows, a table and Markdown', async () => {
     const lines: string[] = [];
     const e2e = await runE2E({ scenarios: ['1kb-1'], targets: ['direct'], durationMs: 300, warmupMs: 50, repeat: 2, loadgen: 'net', bigBytes: 0, log: (l) => lines.push(l) });
@@ -182,6 +202,7 @@ describe('bench harness', { timeout: 60_000 }, () => {
       errors: 0,
       non2xx: 0,
       proxyCpuPer10k: null,
+      proxyLoopCpuPer10k: null,
       proxyCpuPerGiB: null,
       proxyPeakRssMiB: null,
       loadgenCpuPer10k: null,
@@ -221,6 +242,20 @@ describe('bench harness', { timeout: 60_000 }, () => {
     assert.equal(recorded.find((r) => r.metric === 'recordedMiB')?.pass, true);
     // A target that did not run fails its checks instead of passing silently.
     assert.ok(evaluate(cfg, [rows[0]!]).every((r) => !r.pass));
+  });
+
+  it('headline: recording cost by throughput and by event-loop CPU per exchange', () => {
+    const row = (target: Row['target'], rps: number, loopCpuPer10k: number | null): Row => ({
+      scenario: '1kb-50', title: '', kind: 'load', target, samples: 1, rps, bytesPerSec: 0,
+      latencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, mean: 1, max: 1 }, ttfbMs: null, errors: 0, non2xx: 0,
+      proxyCpuPer10k: null, proxyLoopCpuPer10k: loopCpuPer10k, proxyCpuPerGiB: null, proxyPeakRssMiB: null, loadgenCpuPer10k: null,
+      vsDirect: { throughput: null, addedP50Ms: null, addedP99Ms: null }, rounds: { throughput: [], addedP50Ms: [], addedP99Ms: [] },
+    });
+    const rows = [row('direct', 100_000, null), row('tapegate-off', 40_000, 0.25), row('tapegate-full-async', 30_000, 0.3125)];
+    addRatios(rows);
+    const lines = headline({ e2e: { rows, skipped: [], notes: [], recordedMiB: { 'tapegate-full-async': 2 } } } as unknown as Parameters<typeof headline>[0]);
+    assert.ok(lines.includes('1kb-50: recording (full-async) costs 25% of throughput vs recording off; target: under 15%'), lines.join('\n'));
+    assert.ok(lines.includes('1kb-50: recording (full-async) adds 6.3 µs of event-loop CPU per exchange (off 25.0 µs → 31.3 µs): 20% fewer exchanges per saturated event loop'), lines.join('\n'));
   });
 
   it('flags: --quick, --only, sizes', () => {
