@@ -34,41 +34,54 @@ const RESPONSE_DROP = [...HOP_BY_HOP, 'content-length', 'date'];
 /** Response headers whose URL value is rewritten to point at the gateway. */
 const RESPONSE_REWRITE = ['location', 'x-goog-upload-url', 'content-location'];
 
-/**
- * Name lists indexed by length. Header names arrive as fresh strings (uWS) or bytes (undici); a
- * Set lookup would hash every one of them per request, while a name of another length (most
- * names) is ruled out here without touching its characters.
- */
-function byLength(names: readonly string[]): string[][] {
-  const out: string[][] = [];
-  for (let n = 0; n <= 32; n++) out.push([]);
-  for (const name of names) out[name.length]!.push(name);
-  return out;
-}
-const REQUEST_DROP_BY_LENGTH = byLength(REQUEST_DROP);
-const RESPONSE_DROP_BY_LENGTH = byLength(RESPONSE_DROP);
-const RESPONSE_REWRITE_BY_LENGTH = byLength(RESPONSE_REWRITE);
-
-function listed(byLen: readonly string[][], name: string): boolean {
-  const candidates = byLen[name.length];
-  if (candidates === undefined) return false;
-  for (let i = 0; i < candidates.length; i++) if (candidates[i] === name) return true;
-  return false;
+/** A Latin-1 byte lower-cased as String#toLowerCase lower-cases its character. */
+export function lowerLatin1(c: number): number {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) ? c + 0x20 : c;
 }
 
-/** `bytes` equals the lower-case ASCII `lower` (letters and '-') ignoring case. */
-function bytesEqualLower(bytes: Uint8Array, lower: string): boolean {
-  // |0x20 maps A-Z onto a-z and keeps '-'; no other header-name (token) character becomes a-z or '-'.
-  for (let i = 0; i < lower.length; i++) if ((bytes[i]! | 0x20) !== lower.charCodeAt(i)) return false;
+/** `name` (raw Latin-1 bytes, any case) is the lower-case `lower`. */
+export function isHeaderNamed(name: Uint8Array, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) if (lowerLatin1(name[i]!) !== lower.charCodeAt(i)) return false;
   return true;
 }
 
-function listedBytes(byLen: readonly string[][], name: Uint8Array): boolean {
-  const candidates = byLen[name.length];
-  if (candidates === undefined) return false;
-  for (let i = 0; i < candidates.length; i++) if (bytesEqualLower(name, candidates[i]!)) return true;
-  return false;
+/**
+ * A set of lower-case header names for the hot path. Names arrive as fresh strings (uWS) or as
+ * bytes in any case (undici): a Set lookup would hash every one of them per request, while here a
+ * name of another length (most names) is ruled out without reading it, and bytes are compared
+ * without making a string.
+ */
+export class HeaderNameSet {
+  private readonly byLength: string[][] = [];
+
+  constructor(lowerNames: Iterable<string>) {
+    for (const name of lowerNames) {
+      while (this.byLength.length <= name.length) this.byLength.push([]);
+      const same = this.byLength[name.length]!;
+      if (!same.includes(name)) same.push(name);
+    }
+  }
+
+  has(lowerName: string): boolean {
+    const candidates = this.byLength[lowerName.length];
+    if (candidates === undefined) return false;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i] === lowerName) return true;
+    return false;
+  }
+
+  /** has() for a raw name (Latin-1 bytes in any case, as undici delivers them). */
+  hasRaw(name: Uint8Array): boolean {
+    const candidates = this.byLength[name.length];
+    if (candidates === undefined) return false;
+    for (let i = 0; i < candidates.length; i++) if (isHeaderNamed(name, candidates[i]!)) return true;
+    return false;
+  }
 }
+
+const REQUEST_DROP_NAMES = new HeaderNameSet(REQUEST_DROP);
+const RESPONSE_DROP_NAMES = new HeaderNameSet(RESPONSE_DROP);
+const RESPONSE_REWRITE_NAMES = new HeaderNameSet(RESPONSE_REWRITE);
 
 /** What happens to an upstream response header on its way to the agent (see responseHeaderKind). */
 export const PASS = 0;
@@ -82,14 +95,9 @@ export type ResponseHeaderKind = typeof PASS | typeof DROP | typeof REWRITE;
  * Headers named by the response's Connection header are dropped too (the caller checks those).
  */
 export function responseHeaderKind(name: Uint8Array): ResponseHeaderKind {
-  if (listedBytes(RESPONSE_DROP_BY_LENGTH, name)) return DROP;
-  if (listedBytes(RESPONSE_REWRITE_BY_LENGTH, name)) return REWRITE;
+  if (RESPONSE_DROP_NAMES.hasRaw(name)) return DROP;
+  if (RESPONSE_REWRITE_NAMES.hasRaw(name)) return REWRITE;
   return PASS;
-}
-
-/** `name` (raw bytes, any case) is the lower-case ASCII `lower`. */
-export function isHeaderNamed(name: Uint8Array, lower: string): boolean {
-  return name.length === lower.length && bytesEqualLower(name, lower);
 }
 
 /** Lower-case names listed in Connection header values ("close, x-foo"). */
@@ -150,7 +158,7 @@ export function upstreamRequestHeaders(headers: HeaderList, facts: ForwardingFac
       forwardedFor = forwardedFor ? `${forwardedFor}, ${h[1]}` : h[1];
       continue;
     }
-    if (listed(REQUEST_DROP_BY_LENGTH, name) || name.startsWith('x-tapegate-') || (named !== null && named.has(name))) continue;
+    if (REQUEST_DROP_NAMES.has(name) || name.startsWith('x-tapegate-') || (named !== null && named.has(name))) continue;
     out.push(name, h[1]);
   }
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${facts.clientAddress}` : facts.clientAddress);

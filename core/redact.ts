@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HeaderList, RawHeaderList } from './exchange.js';
+import { HeaderNameSet } from './headers.js';
 
 /** Headers that always carry credentials; config adds more (recording.redactHeaders). */
 export const ALWAYS_REDACTED = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
@@ -15,43 +16,19 @@ export function redactValue(value: string): string {
 
 const MAX_REMEMBERED_MARKERS = 1024;
 
-/** A header name byte lower-cased as String#toLowerCase lower-cases its Latin-1 character. */
-function lowerLatin1(b: number): number {
-  return (b >= 0x41 && b <= 0x5a) || (b >= 0xc0 && b <= 0xde && b !== 0xd7) ? b + 0x20 : b;
-}
-
 export class HeaderRedactor {
-  private readonly names: Set<string>;
-  /**
-   * The same names by length: header names arrive as fresh strings (uWS) or bytes (undici), and a
-   * Set lookup hashes each one; most names are ruled out by their length without reading them.
-   */
-  private readonly byLength: string[][] = [];
+  private readonly names: HeaderNameSet;
   constructor(extraNames: readonly string[] = []) {
-    this.names = new Set([...ALWAYS_REDACTED, ...extraNames.map((n) => n.toLowerCase())]);
-    for (const name of this.names) {
-      while (this.byLength.length <= name.length) this.byLength.push([]);
-      this.byLength[name.length]!.push(name);
-    }
+    this.names = new HeaderNameSet([...ALWAYS_REDACTED, ...extraNames.map((n) => n.toLowerCase())]);
   }
 
   isSecret(lowerName: string): boolean {
-    const candidates = this.byLength[lowerName.length];
-    if (candidates === undefined) return false;
-    for (let i = 0; i < candidates.length; i++) if (candidates[i] === lowerName) return true;
-    return false;
+    return this.names.has(lowerName);
   }
 
   /** isSecret() for a raw header name (Latin-1 bytes in any case, as undici delivers them). */
   isSecretRaw(name: Uint8Array): boolean {
-    const candidates = this.byLength[name.length];
-    if (candidates === undefined) return false;
-    next: for (let c = 0; c < candidates.length; c++) {
-      const lower = candidates[c]!;
-      for (let i = 0; i < lower.length; i++) if (lowerLatin1(name[i]!) !== lower.charCodeAt(i)) continue next;
-      return true;
-    }
-    return false;
+    return this.names.hasRaw(name);
   }
 
   /** Returns a new list; the input is not modified. Names must already be lower-case. */

@@ -1,4 +1,5 @@
 import type { ExchangeEnd, ExchangeHead, HeaderList, Outcome, PolicyDecision, RawHeaderList, RecordingMode, ResponseHead } from '../../core/exchange.js';
+import { lowerLatin1 } from '../../core/headers.js';
 import { varintSize, writeVarint } from './records.js';
 
 /**
@@ -202,11 +203,6 @@ function writeHeaders(buf: Buffer, pos: number, tag: number, h: HeaderList): num
  * without making those strings (for a 4-header head ≈ 0.5 µs per exchange on the event loop,
  * measured, plus their garbage). Secret values arrive as marker strings.
  */
-
-/** A Latin-1 byte lower-cased as String#toLowerCase lower-cases its character. */
-function lowerLatin1(c: number): number {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0xc0 && c <= 0xde && c !== 0xd7) ? c + 0x20 : c;
-}
 
 function latin1Utf8Length(b: Uint8Array): number {
   let n = b.length;

@@ -1,5 +1,6 @@
 import type { Outcome, RecordingMode } from '../../core/exchange.js';
 import type { IndexTracker } from './index-file.js';
+import { readVarint, varintEnd } from './records.js';
 
 /**
  * Reads just the index fields of start, response and end records (the writer thread does this for
@@ -14,14 +15,8 @@ const OUTCOMES: Outcome[] = ['upstream_error', 'completed', 'client_aborted', 'u
 let p = 0;
 
 function varint(b: Uint8Array): number {
-  let v = 0;
-  let mul = 1;
-  let x: number;
-  do {
-    x = b[p++]!;
-    v += (x & 0x7f) * mul;
-    mul *= 128;
-  } while (x & 0x80);
+  const v = readVarint(b, p);
+  p = varintEnd;
   return v;
 }
 

@@ -130,6 +130,26 @@ export function varintSize(n: number): number {
   return size;
 }
 
+/** Where the varint readVarint() last read ends: the offset of the next byte (no tuple per call). */
+export let varintEnd = 0;
+
+/**
+ * The unsigned varint at buf[pos] (up to 2^53); sets varintEnd. No bounds checks: for bytes the
+ * recorder wrote itself (the reader's scanner checks untrusted frames its own way).
+ */
+export function readVarint(buf: Uint8Array, pos: number): number {
+  let v = 0;
+  let mul = 1;
+  let b: number;
+  do {
+    b = buf[pos++]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  varintEnd = pos;
+  return v;
+}
+
 export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   if (n < 0x80000000) {
     while (n > 127) {

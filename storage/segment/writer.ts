@@ -36,11 +36,11 @@ import {
   type SegmentTrailerInfo,
 } from './format.js';
 import { crc32cRange } from './crc32c.js';
-import { SegmentDigests, type StoreDigests } from './digests.js';
+import { SegmentDigests } from './digests.js';
 import { INDEX_PART_SUFFIX, IndexTracker } from './index-file.js';
 import { publishPublicKey, signSegment, writeFileDurably, type SigningKey } from './keys.js';
 import { indexRecordBytes } from './index-decoder.js';
-import { WRITER_CRC_MAX, type DecodedRecord } from './records.js';
+import { WRITER_CRC_MAX, readVarint, varintEnd, type DecodedRecord } from './records.js';
 
 import { zstd } from './zstd.js';
 
@@ -594,7 +594,7 @@ export class SegmentWriter {
     const base = `${seqName(seq)}-${sha256.slice(0, 16)}`;
     const segPath = path.join(this.spoolDir, `${base}.tgseg`);
     const indexPath = path.join(this.spoolDir, `${base}.index.jsonl`);
-    const indexDigests = writeIndexDurably(indexPath, index);
+    const indexDigests = index.writeFile(indexPath);
     renameSync(file, segPath);
     fsyncDir(this.spoolDir);
     fsyncDir(this.openDir);
@@ -634,28 +634,14 @@ export class SegmentWriter {
 }
 
 // Records in a raw frame are laid out as varint(length) ‖ record ‖ CRC32C (FORMAT.md).
-// recordLength() returns a record's length and leaves its first byte's offset here (no tuple per call).
-let recordStart = 0;
-function recordLength(buf: Buffer, p: number): number {
-  let len = 0;
-  let mul = 1;
-  let b: number;
-  do {
-    b = buf[p++]!;
-    len += (b & 0x7f) * mul;
-    mul *= 128;
-  } while (b & 0x80);
-  recordStart = p;
-  return len;
-}
 
 /** Writes the CRC32C after each record shorter than WRITER_CRC_MAX (FrameBuilder's crcOnWriter). */
 function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, length);
   let p = 0;
   while (p < length) {
-    const len = recordLength(buf, p);
-    p = recordStart;
+    const len = readVarint(buf, p);
+    p = varintEnd;
     const end = p + len;
     if (end + 4 > length) throw new Error(`record at ${p} runs past the end of its frame`);
     if (len < WRITER_CRC_MAX) {
@@ -669,11 +655,6 @@ function fillSmallRecordCrcs(raw: Uint8Array, length: number): void {
   }
 }
 
-/** writeFileDurably for a segment's index, written piece by piece as it is serialized. */
-function writeIndexDurably(file: string, index: IndexTracker): StoreDigests {
-  return index.writeFile(file);
-}
-
 /**
  * Feeds the start, response and end records of a raw frame to the index (body records, the bulk of
  * the bytes, are skipped by their tag). The recorder wrote these bytes itself, so a record that does
@@ -684,8 +665,8 @@ function indexRecords(raw: Uint8Array, length: number, index: IndexTracker): voi
   let p = 0;
   try {
     while (p < length) {
-      const len = recordLength(buf, p);
-      p = recordStart;
+      const len = readVarint(buf, p);
+      p = varintEnd;
       indexRecordBytes(buf, p, p + len, index);
       p += len + 4;
     }

@@ -4,7 +4,7 @@ import type { ExchangeEnd, ExchangeHead } from '../../../core/exchange.js';
 import { FrameBuilder } from '../../../storage/recorder/frame-builder.js';
 import { indexRecordBytes } from '../../../storage/segment/index-decoder.js';
 import { emptyEntry, entryFromHead, indexLine, IndexTracker, putUint, type IndexEntry } from '../../../storage/segment/index-file.js';
-import { decodeRecord, type DecodedRecord } from '../../../storage/segment/records.js';
+import { decodeRecord, readVarint, varintEnd, type DecodedRecord } from '../../../storage/segment/records.js';
 import { head } from '../helpers.js';
 
 test('the writer thread\'s partial decoder builds the same index as the full protobuf decoder', () => {
@@ -40,14 +40,8 @@ test('the writer thread\'s partial decoder builds the same index as the full pro
   const full = new IndexTracker();
   let p = 0;
   while (p < frame.length) {
-    let len = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      b = frame.buf[p++]!;
-      len += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b & 0x80);
+    const len = readVarint(frame.buf, p);
+    p = varintEnd;
     indexRecordBytes(frame.buf, p, p + len, fast);
     full.addRecord(decodeRecord(frame.buf.subarray(p, p + len)));
     p += len + 4;
@@ -147,14 +141,8 @@ test('index lines written as bytes equal JSON.stringify of the entry, for awkwar
 function eachRecord(buf: Buffer, length: number, fn: (start: number, len: number) => void): void {
   let p = 0;
   while (p < length) {
-    let len = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      b = buf[p++]!;
-      len += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b & 0x80);
+    const len = readVarint(buf, p);
+    p = varintEnd;
     fn(p, len);
     p += len + 4;
   }
