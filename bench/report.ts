@@ -127,6 +127,16 @@ export function headline(r: BenchReport): string[] {
     const cpu = (t: string): string => (get(sc, t)?.proxyCpuPer10k == null ? '' : `, ${f(get(sc, t)!.proxyCpuPer10k, 2)} CPU s/10k`);
     out.push(`${sc}: floors (thinnest uWS forwarders, the best this stack reaches here): ${floors.map((p) => `${p} ${ratio(ratioOf(sc, p))}${cpu(p)}`).join('; ')}`);
   }
+  // The recording floors against the undici floor: the least recording every byte costs on this stack.
+  const plain = get(sc, 'floor-uws-undici');
+  for (const t of ['floor-rec-async', 'floor-rec-sync'] as const) {
+    const row = get(sc, t);
+    if (!plain?.rps || !row?.rps || r.e2e?.recordedMiB[t] === 0) continue;
+    const us = (a: number | null | undefined, b: number | null | undefined): string => (a == null || b == null ? '?' : f((a - b) * 100, 1));
+    out.push(
+      `${sc}: recording floor (${t} vs floor-uws-undici, the cheapest recorder that loses nothing) costs ${pct(1 - row.rps / plain.rps)} of throughput, +${us(row.proxyLoopCpuPer10k, plain.proxyLoopCpuPer10k)} µs event-loop CPU and +${us(row.proxyCpuPer10k, plain.proxyCpuPer10k)} µs CPU (all threads) per exchange`,
+    );
+  }
   const off = get(sc, 'tapegate-off')?.rps;
   for (const t of ['tapegate-full-async', 'tapegate-full-sync']) {
     const rec = get(sc, t)?.rps;

@@ -7,7 +7,10 @@
  *   and http-proxy on node:http;
  * - floors (bench/peers/floor-uws*.ts): the thinnest uWS forwarders, with undici (`floor-uws-undici`)
  *   and with a minimal node:net client (`floor-uws-net`): what a gateway on this stack could reach at
- *   best, so tapegate's ratio reads against its own ceiling as well as against nginx's.
+ *   best, so tapegate's ratio reads against its own ceiling as well as against nginx's;
+ * - recording floors (bench/peers/floor-rec-undici.ts + floor-recorder.ts): floor-uws-undici plus the
+ *   cheapest recorder that loses nothing (`floor-rec-async`, `floor-rec-sync`): the least recording
+ *   every byte can cost on this stack, to read tapegate's recording cost against.
  * A missing target is skipped with a line saying how to install it.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { benchDir, benchScript, freePort, fromSource, repoRoot, startChild, tcpO
 
 export const TAPEGATE_TARGETS = ['tapegate-off', 'tapegate-full-async', 'tapegate-full-sync'] as const;
 export const PEER_TARGETS = ['nginx', 'mitmdump', 'http-proxy'] as const;
-export const FLOOR_TARGETS = ['floor-uws-undici', 'floor-uws-net'] as const;
+export const FLOOR_TARGETS = ['floor-uws-undici', 'floor-uws-net', 'floor-rec-async', 'floor-rec-sync'] as const;
 export const ALL_TARGETS = ['direct', ...TAPEGATE_TARGETS, ...PEER_TARGETS, ...FLOOR_TARGETS] as const;
 export type TargetName = (typeof ALL_TARGETS)[number];
 
@@ -310,9 +313,36 @@ async function startHttpProxy(upstreamPort: number): Promise<RunningTarget | Ski
 const FLOOR_NOTES: Record<(typeof FLOOR_TARGETS)[number], string> = {
   'floor-uws-undici': 'the floor for uWS + undici: one any(/*) route, undici dispatch on a free list of keep-alive Clients (≤512 connections), streaming both ways with backpressure, corked writes, hop-by-hop stripping only',
   'floor-uws-net': 'the floor for uWS + a hand-written client: the same uWS side with a minimal HTTP/1.1 client on node:net (keep-alive pool, ≤512 connections, Content-Length/chunked/close-delimited)',
+  'floor-rec-async': 'the recording floor, async: floor-uws-undici plus every exchange (method, target, all headers, status, raw response headers, both bodies) copied as length-prefixed records into a SharedArrayBuffer ring; a worker thread writes one zstd level-1 frame per batch (every 2 ms) to a file, no fdatasync',
+  'floor-rec-sync': 'the recording floor, sync: as floor-rec-async, and each response\'s last bytes wait for an fdatasync that started after the whole exchange was written (group commit: the thread syncs as soon as an exchange has ended, covering all that gathered meanwhile)',
 };
 
-async function startFloor(name: (typeof FLOOR_TARGETS)[number], upstreamPort: number): Promise<RunningTarget> {
+/** A recording floor: the child records into a temp dir of ours, removed when it stops. */
+async function startRecordingFloor(name: 'floor-rec-async' | 'floor-rec-sync', upstreamPort: number): Promise<RunningTarget> {
+  const dir = tempDir(name);
+  const s = benchScript('peers/floor-rec-undici', [String(upstreamPort), name === 'floor-rec-sync' ? 'sync' : 'async', dir]);
+  const child: Child = startChild(s.command, s.args);
+  const stop = async (): Promise<void> => {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const { port, file } = await waitReadyLine<{ port: number; file: string }>(child);
+    const size = (): number => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    };
+    return { name, origin: `http://127.0.0.1:${port}`, pid: child.pid, nodeEventLoop: true, headers: {}, maxTransferBytes: Infinity, stop, note: `${FLOOR_NOTES[name]}; node ${process.version}`, recordedBytes: size, recordsBodies: true };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function startFloor(name: 'floor-uws-undici' | 'floor-uws-net', upstreamPort: number): Promise<RunningTarget> {
   const s = benchScript(`peers/${name}`, [String(upstreamPort)]);
   const child: Child = startChild(s.command, s.args);
   try {
@@ -346,6 +376,9 @@ export async function startTarget(name: TargetName, upstreamPort: number, topts:
     case 'floor-uws-undici':
     case 'floor-uws-net':
       return startFloor(name, upstreamPort);
+    case 'floor-rec-async':
+    case 'floor-rec-sync':
+      return startRecordingFloor(name, upstreamPort);
   }
 }
 

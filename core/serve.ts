@@ -11,7 +11,9 @@ import { Metrics } from './metrics.js';
 
 /**
  * `tapegate serve`: the composition root. Start order: the uploader (it checks the bucket's retention
- * lock and queues what an earlier run left in the spool), the recorder (it recovers an unsealed
+ * lock — a definite failure refuses the start, while GCS being unreachable or answering 5xx/429 only
+ * defers the check: segments wait in the spool until a retry passes — and queues what an earlier run
+ * left in the spool), the recorder (it recovers an unsealed
  * segment), identity and policy, then the data plane and the admin port. On SIGTERM (or SIGINT) it
  * drains: stop accepting, let in-flight exchanges finish up to drainTimeoutMs, seal the last segment,
  * give the uploader the rest of the deadline to flush (what is left stays in the spool), exit 0.

@@ -15,7 +15,7 @@ export interface SealedSegment {
   sizeBytes: number;
   /** Absolute path of the sealed .tgseg file in the spool. */
   path: string;
-  /** Absolute path of its index (.jsonl, one line per exchange). */
+  /** Absolute path of its index (.index.jsonl.zst: JSON lines, one per exchange, zstd-compressed). */
   indexPath: string;
   /** Absolute path of the instance's public signing key (PEM). */
   publicKeyPath: string;

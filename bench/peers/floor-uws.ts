@@ -82,8 +82,12 @@ export abstract class FloorExchange {
     this.res = res;
   }
 
-  /** Sends the request head upstream (the body follows through onAgentData when bodyLength ≠ 0). */
-  abstract start(method: string, target: string, headers: string[], bodyLength: number): void;
+  /**
+   * Sends the request head upstream (the body follows through onAgentData when bodyLength ≠ 0).
+   * `received`: every request header as it came (hop-by-hop ones too), only when the floor was
+   * served with `keepReceivedHeaders` (the recording floor records them); null otherwise.
+   */
+  abstract start(method: string, target: string, headers: string[], bodyLength: number, received: string[] | null): void;
   /** A copy of a request body chunk; `isLast` ends the body. */
   abstract onAgentData(chunk: Buffer, isLast: boolean): void;
   protected abstract abortUpstream(): void;
@@ -247,6 +251,17 @@ function collect(key: string, value: string): void {
   if (key === 'connection') connectionValue = value;
   if (key === REQUEST_KEEP || !dropsHeader(key, null)) collecting.push(key, value);
 }
+/** Every request header as received, for `keepReceivedHeaders`. */
+let received: string[] = [];
+function collectAll(key: string, value: string): void {
+  received.push(key, value);
+  collect(key, value);
+}
+
+export interface FloorOptions {
+  /** Hand every request header as received to start() too (the recording floor records them). */
+  keepReceivedHeaders?: boolean;
+}
 
 export interface Floor {
   port: number;
@@ -254,7 +269,8 @@ export interface Floor {
 }
 
 /** Listens on host:port (0: ephemeral) and forwards every request through `create`'s exchanges. */
-export function serveFloor(create: (res: HttpResponse) => FloorExchange, port = 0, host = '127.0.0.1'): Promise<Floor> {
+export function serveFloor(create: (res: HttpResponse) => FloorExchange, opts: FloorOptions = {}, port = 0, host = '127.0.0.1'): Promise<Floor> {
+  const keepReceived = opts.keepReceivedHeaders === true;
   const app = uWS.App();
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const ex = create(res);
@@ -263,7 +279,15 @@ export function serveFloor(create: (res: HttpResponse) => FloorExchange, port = 
     const target = query === undefined ? req.getUrl() : `${req.getUrl()}?${query}`;
     collecting = [];
     connectionValue = '';
-    req.forEach(collect);
+    let all: string[] | null = null;
+    if (keepReceived) {
+      received = [];
+      req.forEach(collectAll);
+      all = received;
+      received = [];
+    } else {
+      req.forEach(collect);
+    }
     let headers = collecting;
     collecting = [];
     if (connectionValue !== '') {
@@ -275,7 +299,12 @@ export function serveFloor(create: (res: HttpResponse) => FloorExchange, port = 
     if (bodyLength !== 0) {
       res.onData((chunk, isLast) => ex.onAgentData(Buffer.copyBytesFrom(new Uint8Array(chunk)), isLast));
     }
-    ex.start(req.getCaseSensitiveMethod(), target, headers, bodyLength);
+    try {
+      ex.start(req.getCaseSensitiveMethod(), target, headers, bodyLength, all);
+    } catch (err) {
+      // The exchange cannot start (the recording floor's recorder refused it): fail closed, nothing proxied.
+      res.cork(() => res.writeStatus('503 Service Unavailable').end(`{"error":{"code":503,"message":${JSON.stringify((err as Error).message)}}}`));
+    }
   });
   return new Promise((resolve, reject) => {
     app.listen(host, port, (listenSocket) => {
@@ -288,14 +317,24 @@ export function serveFloor(create: (res: HttpResponse) => FloorExchange, port = 
   });
 }
 
-/** Child-process main: `READY {"port":N}` on stdout; exits when stdin closes or on SIGTERM. */
-export function runFloorMain(create: (res: HttpResponse) => FloorExchange, onExit: () => void = () => undefined): void {
-  serveFloor(create).then(
+export interface FloorMainOptions extends FloorOptions {
+  /** More fields for the READY line (the recording floor: its file). */
+  ready?: Record<string, unknown>;
+  /** Runs before the process exits (the recording floor drains its recording). */
+  onExit?: () => void | Promise<void>;
+}
+
+/** Child-process main: `READY {"port":N,…}` on stdout; exits when stdin closes or on SIGTERM. */
+export function runFloorMain(create: (res: HttpResponse) => FloorExchange, opts: FloorMainOptions = {}): void {
+  serveFloor(create, opts).then(
     (floor) => {
-      process.stdout.write(`READY ${JSON.stringify({ port: floor.port })}\n`);
+      process.stdout.write(`READY ${JSON.stringify({ port: floor.port, ...opts.ready })}\n`);
+      let exiting = false;
       const exit = (): void => {
-        onExit();
-        process.exit(0);
+        if (exiting) return;
+        exiting = true;
+        floor.close();
+        void Promise.resolve(opts.onExit?.()).finally(() => process.exit(0));
       };
       process.stdin.on('end', exit);
       process.stdin.resume();

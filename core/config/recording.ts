@@ -17,7 +17,7 @@ export const recordingSchema = z
       .int()
       .positive()
       .default(100_000)
-      .describe("a segment is also sealed when its index lists this many exchanges: bounds the index of one segment (≈ 560 B per exchange) with small exchanges"),
+      .describe("a segment is also sealed when its index lists this many exchanges: bounds the index of one segment (≈ 560 B of JSON per exchange, ≈ 14 B zstd-compressed) with small exchanges"),
     zstdLevel: z.number().int().min(1).max(19).default(1),
     redactHeaders: z.array(z.string().min(1)).default([]).describe('extra header names to redact'),
     sessionIdleGapMs: z.number().int().positive().default(5 * 60_000),

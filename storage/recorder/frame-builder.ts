@@ -1,7 +1,7 @@
 import { crc32c } from '@node-rs/crc32';
 import { WRITER_CRC_MAX, bodyRecordSize, varintSize, writeBodyRecord, writeVarint } from '../segment/records.js';
 import type { ExchangeEnd, ExchangeHead, ResponseHead } from '../../core/exchange.js';
-import { sizeEnd, sizeResponse, sizeStart, writeEnd, writeResponse, writeStart, wroteNonAscii } from '../segment/head-encoder.js';
+import { closeLength, endBound, rememberedStartBound, responseBound, sizeEnd, sizeResponse, sizeStart, writeEnd, writeResponse, writeResponseRaw, writeEndOnePass, writeStart, writeStartRemembered, wroteNonAscii } from '../segment/head-encoder.js';
 import type { FrameMeta } from '../segment/writer.js';
 
 /** Largest body piece per record: keeps a record well inside one frame. */
@@ -131,10 +131,35 @@ export class FrameBuilder {
     this.records++;
   }
 
+  /**
+   * Makes room for a Record of at most `bound` bytes written in one pass (head-encoder.ts
+   * writeResponseRaw, writeEndOnePass) and returns where it goes: after space for its length.
+   */
+  private reserveOnePass(bound: number): number {
+    this.ensure(varintSize(bound) + bound + 4);
+    return this.pos + varintSize(bound);
+  }
+
+  /** The one-pass Record ends at `written`: writes its length (moving it if fewer bytes do) and CRC. */
+  private closeOnePass(bound: number, written: number): void {
+    const reserve = varintSize(bound);
+    const end = closeLength(this.buf, this.pos, reserve, written);
+    this.crc(end - (written - this.pos - reserve), end);
+    this.pos = end + 4;
+    this.records++;
+  }
+
   /** ExchangeStart, encoded in place (storage/segment/head-encoder.ts). */
   // Each sized optimistically (ASCII strings, see head-encoder.ts) and, in the rare case that was
   // wrong, sized exactly and written again over the discarded attempt (pos has not moved).
   addStart(head: ExchangeHead): void {
+    const bound = rememberedStartBound(head);
+    if (bound >= 0) {
+      // the session's remembered fields and header list hit: one pass (writeStartRemembered)
+      const at = this.reserveOnePass(bound); // first: it may start a new frame (this.buf)
+      this.closeOnePass(bound, writeStartRemembered(this.buf, at, head, bound));
+      return;
+    }
     let size = sizeStart(head, true);
     let p = this.openRecord(size);
     let end = writeStart(this.buf, p, head);
@@ -147,6 +172,13 @@ export class FrameBuilder {
   }
 
   addResponse(exchangeId: string, head: ResponseHead): void {
+    if (head.rawHeaders !== undefined) {
+      // undici's bytes: one pass, lengths filled in after (writeResponseRaw)
+      const bound = responseBound(exchangeId, head.rawHeaders);
+      const at = this.reserveOnePass(bound); // first: it may start a new frame (this.buf)
+      this.closeOnePass(bound, writeResponseRaw(this.buf, at, exchangeId, head, bound));
+      return;
+    }
     let size = sizeResponse(exchangeId, head, true);
     let p = this.openRecord(size);
     let end = writeResponse(this.buf, p, exchangeId, head);
@@ -159,6 +191,12 @@ export class FrameBuilder {
   }
 
   addEnd(exchangeId: string, end: ExchangeEnd): void {
+    if (end.decision === undefined) {
+      const bound = endBound(exchangeId, end);
+      const at = this.reserveOnePass(bound); // first: it may start a new frame (this.buf)
+      this.closeOnePass(bound, writeEndOnePass(this.buf, at, exchangeId, end, bound));
+      return;
+    }
     let size = sizeEnd(exchangeId, end, true);
     let p = this.openRecord(size);
     let stop = writeEnd(this.buf, p, exchangeId, end);

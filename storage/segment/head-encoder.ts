@@ -16,6 +16,12 @@ import { varintSize, writeVarint } from './records.js';
  * size pass does not scan them (header values are ASCII in practice). The write pass then checks
  * the chars it copies anyway; after a non-ASCII one, wroteNonAscii() is true and the bytes written
  * are wrong (same length): size exactly (`sizeX(...)`) and write again.
+ *
+ * FrameBuilder uses one-pass writers where it can (below: writeResponseRaw for undici's bytes,
+ * writeEndOnePass without a decision, writeStartRemembered when a session's memo hits): no size
+ * pass, each length written into space reserved from a cheap upper bound and the bytes moved left
+ * in the rare case fewer length bytes were needed. 1 KB GET exchange, recorder path driven in
+ * process (/proc/thread-self/schedstat): ≈ 3.4 → 2.9 µs per exchange on the event loop.
  */
 /** Optimistic sizing is on for the current record; a write pass met a non-ASCII char. */
 let optimistic = false;
@@ -139,9 +145,14 @@ function i64Size(v: bigint): number {
 
 function writeI64(buf: Buffer, pos: number, tag: number, v: bigint): number {
   if (v === 0n) return pos;
-  let lo = lens[k++]!;
-  let hi = lens[k++]!;
+  const lo = lens[k++]!;
+  const hi = lens[k++]!;
   buf[pos++] = tag;
+  return writeVarint64(buf, pos, lo, hi);
+}
+
+/** The varint of the 64-bit value hi·2³² + lo (both uint32). */
+function writeVarint64(buf: Buffer, pos: number, lo: number, hi: number): number {
   while (hi !== 0) {
     buf[pos++] = (lo & 127) | 128;
     lo = ((lo >>> 7) | (hi << 25)) >>> 0;
@@ -264,7 +275,12 @@ function writeBytes(buf: Buffer, pos: number, tag: number, b: Uint8Array, name: 
     if (all > 0x7f) nonAscii = true;
     return pos + n;
   }
-  for (let i = 0; i < len; i++) {
+  return writeLatin1AsUtf8(buf, pos, b, name);
+}
+
+/** Latin-1 bytes as UTF-8 (lower-cased when `name`): the general path, for bytes ≥ 0x80. */
+function writeLatin1AsUtf8(buf: Buffer, pos: number, b: Uint8Array, name: boolean): number {
+  for (let i = 0; i < b.length; i++) {
     const c = name ? lowerLatin1(b[i]!) : b[i]!;
     if (c < 0x80) buf[pos++] = c;
     else {
@@ -346,6 +362,23 @@ interface StartMemo {
 }
 
 const memos = new Map<string, StartMemo>();
+/**
+ * The memo found last and its session id: agents' exchanges come in runs per session, and a string
+ * compare (a pointer check for the tracker's same session string) is cheaper than a Map lookup.
+ * Reset whenever a memo is evicted (its object is reused for another session).
+ */
+let lastSession: string | null = null;
+let lastMemo: StartMemo | undefined;
+
+function memoFor(sessionId: string): StartMemo | undefined {
+  if (sessionId === lastSession) return lastMemo;
+  const m = memos.get(sessionId);
+  if (m !== undefined) {
+    lastSession = sessionId;
+    lastMemo = m;
+  }
+  return m;
+}
 /** What sizeStart found remembered, for the writeStart that follows (null: encode the fields). */
 let prefixHit: Uint8Array | null = null;
 let headersHit: Uint8Array | null = null;
@@ -374,6 +407,8 @@ function memoOf(sessionId: string): StartMemo {
     const oldest = memos.keys().next().value!;
     m = memos.get(oldest)!;
     memos.delete(oldest);
+    lastSession = null;
+    lastMemo = undefined;
     m.prefix = null;
     m.headers = null;
   } else {
@@ -453,7 +488,7 @@ function rememberHeaders(h: ExchangeHead, buf: Buffer, from: number, to: number)
 export function sizeStart(h: ExchangeHead, ascii = false): number {
   begin(ascii);
   const s = slot();
-  const m = memos.get(h.sessionId);
+  const m = memoFor(h.sessionId);
   prefixHit = m !== undefined && prefixRemembered(m, h) ? m.prefix : null;
   headersHit = m !== undefined && headersRemembered(m, h.requestHeaders) ? m.headers : null;
   let inner = strSize(h.exchangeId);
@@ -558,4 +593,228 @@ export function writeEnd(buf: Buffer, pos: number, exchangeId: string, e: Exchan
   pos = writeNum(buf, pos, 0x30, e.responseBytes);
   if (e.decision) pos = writeDecision(buf, pos, 0x3a, e.decision);
   return pos;
+}
+
+/*
+ * One pass for the response head from undici's bytes (FrameBuilder.addResponse): the record is
+ * written once, each length into space reserved for its varint (from a cheap upper bound), and
+ * moved (copyWithin) in the rare case the reservation was too wide. No size pass, no scratch list,
+ * no optimistic rewrite: measured ≈ 0.2 µs less per exchange on the event loop than sizeResponse +
+ * writeResponse for a 5-header head. Same bytes (test/storage/segment/head-encoder.test.ts).
+ */
+
+/** Upper bound of the Record{response} bytes from rawHeaders (Latin-1 byte → ≤ 2 UTF-8 bytes, char → ≤ 3). */
+export function responseBound(exchangeId: string, raw: RawHeaderList): number {
+  let n = 3 * exchangeId.length + 48; // tags, lengths, status, two int64
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const a = raw[i]!;
+    const b = raw[i + 1]!;
+    n += (typeof a === 'string' ? 3 * a.length : 2 * a.length) + (typeof b === 'string' ? 3 * b.length : 2 * b.length) + 16;
+  }
+  return n;
+}
+
+/** int64 field from a bigint (two's complement), omitted when 0. */
+function putI64(buf: Buffer, pos: number, tag: number, v: bigint): number {
+  if (v === 0n) return pos;
+  u64[0] = v;
+  buf[pos++] = tag;
+  return writeVarint64(buf, pos, LITTLE_ENDIAN ? u32[0]! : u32[1]!, LITTLE_ENDIAN ? u32[1]! : u32[0]!);
+}
+
+/** A string field, sized exactly here (omitted when empty). */
+function putStr(buf: Buffer, pos: number, tag: number, s: string): number {
+  if (s === '') return pos;
+  buf[pos++] = tag;
+  const len = s.length;
+  if (len < 43) {
+    // at most 126 UTF-8 bytes: a one-byte length; copied as ASCII, written again if it was not
+    let all = 0;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      all |= c;
+      buf[pos + 1 + i] = c;
+    }
+    if (all < 0x80) {
+      buf[pos] = len;
+      return pos + 1 + len;
+    }
+    const n = utf8Length(s);
+    buf[pos] = n;
+    buf.write(s, pos + 1, n, 'utf8');
+    return pos + 1 + n;
+  }
+  const n = len > 256 ? Buffer.byteLength(s, 'utf8') : utf8Length(s);
+  pos = writeVarint(buf, pos, n);
+  if (n === s.length) for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
+  else buf.write(s, pos, n, 'utf8');
+  return pos + n;
+}
+
+/** Latin-1 bytes as a UTF-8 string field (lower-cased when `name`), omitted when empty. */
+function putLatin1(buf: Buffer, pos: number, tag: number, b: Uint8Array, name: boolean): number {
+  const len = b.length;
+  if (len === 0) return pos;
+  buf[pos++] = tag;
+  if (len < 64) {
+    // at most 126 UTF-8 bytes: a one-byte length, filled in after the copy
+    const at = pos++;
+    if (name) {
+      for (let i = 0; i < len; i++) {
+        const c = b[i]!;
+        if (c < 0x80) buf[pos++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+        else {
+          const l = lowerLatin1(c);
+          buf[pos++] = 0xc0 | (l >> 6);
+          buf[pos++] = 0x80 | (l & 0x3f);
+        }
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const c = b[i]!;
+        if (c < 0x80) buf[pos++] = c;
+        else {
+          buf[pos++] = 0xc0 | (c >> 6);
+          buf[pos++] = 0x80 | (c & 0x3f);
+        }
+      }
+    }
+    buf[at] = pos - at - 1;
+    return pos;
+  }
+  const n = latin1Utf8Length(b);
+  pos = writeVarint(buf, pos, n);
+  if (n === len && !name) {
+    buf.set(b, pos);
+    return pos + n;
+  }
+  return writeLatin1AsUtf8(buf, pos, b, name);
+}
+
+/**
+ * A length written after its body: `reserve` bytes were left for it at `lenAt` and the body runs
+ * from there to `bodyEnd`; the body moves left if its length needs fewer bytes. Returns the end.
+ */
+export function closeLength(buf: Buffer, lenAt: number, reserve: number, bodyEnd: number): number {
+  const bodyStart = lenAt + reserve;
+  const n = bodyEnd - bodyStart;
+  const need = varintSize(n);
+  if (need !== reserve) {
+    buf.copyWithin(lenAt + need, bodyStart, bodyEnd);
+  }
+  writeVarint(buf, lenAt, n);
+  return lenAt + need + n;
+}
+
+/**
+ * Writes Record{response} (from rawHeaders) at `pos`, with room for `bound` (responseBound) bytes
+ * after it; returns its end. `pos` must leave the record's own length prefix to the caller.
+ */
+export function writeResponseRaw(buf: Buffer, pos: number, exchangeId: string, r: ResponseHead, bound: number): number {
+  const raw = r.rawHeaders!;
+  buf[pos++] = 0x1a; // Record.response
+  const lenAt = pos;
+  const reserve = varintSize(bound);
+  let p = pos + reserve;
+  p = putStr(buf, p, 0x0a, exchangeId);
+  p = writeNum(buf, p, 0x10, r.status);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    buf[p++] = 0x1a;
+    const entryAt = p;
+    const entryBound = (typeof name === 'string' ? 3 * name.length : 2 * name.length) + (typeof value === 'string' ? 3 * value.length : 2 * value.length) + 10;
+    const entryReserve = varintSize(entryBound);
+    let q = p + entryReserve;
+    q = typeof name === 'string' ? putStr(buf, q, 0x0a, name.toLowerCase()) : putLatin1(buf, q, 0x0a, name, true);
+    q = typeof value === 'string' ? putStr(buf, q, 0x12, value) : putLatin1(buf, q, 0x12, value, false);
+    if (entryReserve === 1) {
+      buf[entryAt] = q - entryAt - 1;
+      p = q;
+    } else p = closeLength(buf, entryAt, entryReserve, q);
+  }
+  p = putI64(buf, p, 0x20, r.upstreamConnectedNs);
+  p = putI64(buf, p, 0x28, r.firstByteNs);
+  return closeLength(buf, lenAt, reserve, p);
+}
+
+/** Upper bound of the Record{end} bytes when `e.decision` is absent (writeEndOnePass). */
+export function endBound(exchangeId: string, e: ExchangeEnd): number {
+  return 3 * exchangeId.length + 3 * e.error.length + 48;
+}
+
+/**
+ * Writes Record{end} without a decision at `pos` in one pass (see writeResponseRaw), with room for
+ * endBound() bytes after it; returns its end.
+ */
+export function writeEndOnePass(buf: Buffer, pos: number, exchangeId: string, e: ExchangeEnd, bound: number): number {
+  buf[pos++] = 0x22; // Record.end
+  const lenAt = pos;
+  const reserve = varintSize(bound);
+  let p = pos + reserve;
+  p = putStr(buf, p, 0x0a, exchangeId);
+  p = writeNum(buf, p, 0x10, OUTCOME[e.outcome]);
+  p = putStr(buf, p, 0x1a, e.error);
+  p = putI64(buf, p, 0x20, e.completedNs);
+  p = writeNum(buf, p, 0x28, e.requestBytes);
+  p = writeNum(buf, p, 0x30, e.responseBytes);
+  return closeLength(buf, lenAt, reserve, p);
+}
+
+/*
+ * ExchangeStart in one pass when both remembered parts hit (the steady state of an agent's
+ * session): the memo checks sizeStart would make, then the few per-exchange fields written with
+ * their lengths filled in after (as writeResponseRaw).
+ */
+
+/**
+ * When the session's remembered fields 2–7 and header list both equal `h`'s, an upper bound of its
+ * Record{start} bytes (for writeStartRemembered, which must follow with nothing in between); else -1.
+ */
+export function rememberedStartBound(h: ExchangeHead): number {
+  const m = memoFor(h.sessionId);
+  if (m === undefined || !prefixRemembered(m, h) || !headersRemembered(m, h.requestHeaders)) return -1;
+  prefixHit = m.prefix;
+  headersHit = m.headers;
+  let n = 3 * (h.exchangeId.length + h.resource.length + h.method.length + h.target.length) + prefixHit!.length + headersHit!.length + 64;
+  const d = h.decision;
+  if (d !== null) n += 3 * (d.action.length + d.rule.length + (d.reviewId?.length ?? 0) + (d.reviewedBy?.length ?? 0) + (d.reviewReason?.length ?? 0) + (d.reason?.length ?? 0)) + 40;
+  return n;
+}
+
+function putDecision(buf: Buffer, pos: number, tag: number, d: PolicyDecision): number {
+  buf[pos++] = tag;
+  const lenAt = pos;
+  const bound = 3 * (d.action.length + d.rule.length + (d.reviewId?.length ?? 0) + (d.reviewedBy?.length ?? 0) + (d.reviewReason?.length ?? 0) + (d.reason?.length ?? 0)) + 40;
+  const reserve = varintSize(bound);
+  let p = pos + reserve;
+  p = putStr(buf, p, 0x0a, d.action);
+  p = putStr(buf, p, 0x12, d.rule);
+  p = putStr(buf, p, 0x1a, d.reviewId ?? '');
+  p = putStr(buf, p, 0x22, d.reviewedBy ?? '');
+  p = putI64(buf, p, 0x28, reviewedAt(d));
+  p = putStr(buf, p, 0x32, d.reviewReason ?? '');
+  p = putStr(buf, p, 0x3a, d.reason ?? '');
+  return closeLength(buf, lenAt, reserve, p);
+}
+
+/** Writes Record{start} at `pos` after rememberedStartBound(h) returned `bound` ≥ 0; returns its end. */
+export function writeStartRemembered(buf: Buffer, pos: number, h: ExchangeHead, bound: number): number {
+  const prefix = prefixHit!;
+  const headers = headersHit!;
+  buf[pos++] = 0x0a; // Record.start
+  const lenAt = pos;
+  const reserve = varintSize(bound);
+  let p = pos + reserve;
+  p = putStr(buf, p, 0x0a, h.exchangeId);
+  buf.set(prefix, p);
+  p += prefix.length;
+  p = putStr(buf, p, 0x42, h.resource);
+  if (h.decision) p = putDecision(buf, p, 0x4a, h.decision);
+  p = putStr(buf, p, 0x52, h.method);
+  p = putStr(buf, p, 0x5a, h.target);
+  buf.set(headers, p);
+  p += headers.length;
+  p = putI64(buf, p, 0x68, h.receivedNs);
+  return closeLength(buf, lenAt, reserve, p);
 }

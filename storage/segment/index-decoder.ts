@@ -134,8 +134,9 @@ const EMPTY = Buffer.alloc(0);
 const end = new EndFields();
 
 /**
- * The exchange id at [at, at+n) of `b`, the key of open exchanges (made three times per exchange):
- * ids are ASCII, for which a latin1 decode gives the same string as a UTF-8 one, cheaper.
+ * The exchange id at [at, at+n) of `b`, the key of open exchanges (made once per exchange, from its
+ * start record; its response and end records are matched by the id's bytes): ids are ASCII, for
+ * which a latin1 decode gives the same string as a UTF-8 one, cheaper.
  */
 function idString(b: Buffer, at: number, n: number): string {
   const e = at + n;
@@ -198,17 +199,18 @@ export function indexRecordBytes(b: Buffer, from: number, to: number, index: Ind
     }
     index.startRecord(id, b, from, to - from);
   } else if (kind === 0x1a) {
-    let id = '';
+    let idAt = 0;
+    let idLen = 0;
     let status = 0;
     while (p < innerEnd) {
       const tag = varint(b);
       if (tag === 0x0a) {
-        const n = bytesField(b);
-        id = idString(b, at, n);
+        idLen = bytesField(b);
+        idAt = at;
       } else if (tag === 0x10) status = varint(b);
       else skip(b, tag & 7);
     }
-    index.response(id, status);
+    index.responseBytes(b, idAt, idLen, status, idString);
   } else {
     const f = end;
     f.reset(b);
@@ -228,6 +230,6 @@ export function indexRecordBytes(b: Buffer, from: number, to: number, index: Ind
       }
     }
     if (p !== innerEnd) throw new Error('index record fields overrun their record');
-    index.endFields(idString(b, idAt, idLen), f);
+    index.endBytes(idAt, idLen, f, idString);
   }
 }

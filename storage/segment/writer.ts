@@ -37,7 +37,7 @@ import {
 } from './format.js';
 import { crc32cRange } from './crc32c.js';
 import { SegmentDigests } from './digests.js';
-import { INDEX_PART_SUFFIX, IndexTracker } from './index-file.js';
+import { INDEX_FILE_SUFFIX, INDEX_PART_SUFFIX, IndexTracker } from './index-file.js';
 import { publishPublicKey, signSegment, writeFileDurably, type SigningKey } from './keys.js';
 import { indexRecordBytes } from './index-decoder.js';
 import { WRITER_CRC_MAX, readVarint, varintEnd, type DecodedRecord } from './records.js';
@@ -66,7 +66,7 @@ export interface SegmentWriterOptions {
    * Seal when the segment's index lists this many exchanges (recording.segmentMaxExchanges). Index
    * lines go to open/<seq>.index.part as exchanges end, so memory no longer grows with them; a
    * 64 MiB segment of small exchanges holds 300k+ of them, and this bounds the index an auditor
-   * downloads with one segment (≈ 560 B per exchange) and the recovery of an unsealed one.
+   * downloads with one segment (≈ 560 B of lines per exchange, ≈ 14 B compressed) and the recovery of an unsealed one.
    */
   segmentMaxExchanges: number;
   key: SigningKey;
@@ -593,7 +593,7 @@ export class SegmentWriter {
     const digests = hash.store.digests();
     const base = `${seqName(seq)}-${sha256.slice(0, 16)}`;
     const segPath = path.join(this.spoolDir, `${base}.tgseg`);
-    const indexPath = path.join(this.spoolDir, `${base}.index.jsonl`);
+    const indexPath = path.join(this.spoolDir, `${base}${INDEX_FILE_SUFFIX}`);
     const indexDigests = index.writeFile(indexPath);
     renameSync(file, segPath);
     fsyncDir(this.spoolDir);

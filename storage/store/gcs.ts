@@ -5,7 +5,7 @@ import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import type { GcsStoreConfig } from '../../core/config/store.js';
 import { TapegateError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { checkBucketRetention, terraformHint, unlockedBucketError } from './retention.js';
+import { checkBucketRetention, isTransientStoreFailure, terraformHint, unlockedBucketError } from './retention.js';
 import { StoreError, type ListResult, type ObjectInfo, type PutFileOptions, type Store, type StoreFailure } from './types.js';
 
 /**
@@ -23,6 +23,8 @@ export interface GcsStoreOptions {
   allowUnlockedBucket?: boolean;
   /** Readers (replay, review tooling): build the client without the retention-lock check. */
   readOnly?: boolean;
+  /** How long the retention check waits for the bucket's metadata (default min(15 s, upload.stallTimeoutMs)). */
+  checkTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -50,15 +52,30 @@ export class GcsStore implements Store {
     return this.storage;
   }
 
-  /** Builds the client and runs the retention-lock check; throws a TapegateError that says what to fix. */
+  /**
+   * Builds the client and runs the retention-lock check. A definite failure (no bucket, permission
+   * denied, retention not locked or too short, an unusable credential) throws a TapegateError that says
+   * what to fix. A transient one (network error, timeout, 5xx, 429: the answer may well be yes a
+   * moment later) throws a StoreError of that kind (isTransientStoreFailure): the uploader then starts
+   * anyway, keeps segments in the spool and calls open() again with its backoff.
+   */
   async open(): Promise<void> {
     if (!this.storage) {
       // The client library (and the google-auth-library it bundles) loads here, not at import: a
       // gateway recording into a local store never holds these modules (with SAML, ~20 MiB of its idle RSS).
       const [{ Storage }, { storeAuthClient }] = await Promise.all([import('@google-cloud/storage'), import('./gcs-auth.js')]);
+      let authClient: Awaited<ReturnType<typeof storeAuthClient>>;
+      try {
+        authClient = await storeAuthClient(this.cfg.credentials);
+      } catch (err) {
+        // Impersonation asks the source credential for a client, which may go to the network.
+        const kind = classifyGcsError(err);
+        if (isTransientStoreFailure(kind)) throw new StoreError(kind, `cannot set up the store's credentials (store.credentials: ${this.cfg.credentials.type}) (${kind}): ${errorMessage(err)}`, { cause: err });
+        throw err;
+      }
       this.storage = new Storage({
         // Typed against google-auth-library 10; at run time it is the library storage itself uses.
-        authClient: (await storeAuthClient(this.cfg.credentials)) as unknown as StorageOptions['authClient'],
+        authClient: authClient as unknown as StorageOptions['authClient'],
         retryOptions: { autoRetry: false },
         // An emulator endpoint gets no credentials (the client's default for custom endpoints), so
         // tests and local replays never look for ADC on the network.
@@ -68,7 +85,7 @@ export class GcsStore implements Store {
     if (this.opts.readOnly) return;
     let meta: Record<string, unknown>;
     try {
-      [meta] = (await this.client().bucket(this.cfg.bucket).getMetadata()) as unknown as [Record<string, unknown>];
+      [meta] = await this.bucketMetadata();
     } catch (err) {
       const kind = classifyGcsError(err);
       const hint = terraformHint(this.cfg.bucket, this.cfg.minRetentionDays);
@@ -82,6 +99,9 @@ export class GcsStore implements Store {
           `the store's credentials (store.credentials: ${this.cfg.credentials.type}) cannot read gs://${this.cfg.bucket}'s metadata: grant its service account storage.buckets.get on the bucket (plus roles/storage.objectCreator) — ${errorMessage(err)}`,
           { cause: err },
         );
+      }
+      if (isTransientStoreFailure(kind)) {
+        throw new StoreError(kind, `cannot check gs://${this.cfg.bucket}'s retention lock now (${kind}): ${errorMessage(err)}`, { cause: err });
       }
       throw new TapegateError('TG_STORE_UNREACHABLE', 503, `cannot check gs://${this.cfg.bucket} (${kind}): ${errorMessage(err)}; check network access and store.credentials`, { cause: err });
     }
@@ -98,6 +118,22 @@ export class GcsStore implements Store {
       { event: 'store_opened', store: this.description, retentionPeriodSeconds: verdict.periodSeconds, objectRetention: verdict.objectRetention },
       'gcs store ready',
     );
+  }
+
+  /** The bucket's metadata, or a 'timeout' StoreError after checkTimeoutMs (a black-holed endpoint must not hold the start). */
+  private async bucketMetadata(): Promise<[Record<string, unknown>]> {
+    const ms = this.opts.checkTimeoutMs ?? Math.min(15_000, this.cfg.upload.stallTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.client().bucket(this.cfg.bucket).getMetadata() as unknown as Promise<[Record<string, unknown>]>,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new StoreError('timeout', `no answer within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private metadataFor(opts: PutFileOptions): Record<string, unknown> {
@@ -157,7 +193,7 @@ export class GcsStore implements Store {
         metadata: { ...this.metadataFor(opts), contentLength: opts.hashes.size },
         preconditionOpts: { ifGenerationMatch: 0 },
       });
-      opts.onSession?.(uri);
+      await opts.onSession?.(uri);
     }
     const size = opts.hashes.size;
     const chunkSize = this.cfg.upload.chunkSizeBytes;

@@ -10,7 +10,7 @@ export type { Store, ObjectInfo, PutFileOptions, ListResult, StoreFailure, Local
 export { StoreError } from './types.js';
 export { LocalStore } from './local.js';
 export { GcsStore, classifyGcsError } from './gcs.js';
-export { segmentObjectName, indexObjectName, keyObjectName, publicKeyId, segmentBaseName } from './names.js';
+export { segmentObjectName, indexObjectName, indexContentType, keyObjectName, publicKeyId, segmentBaseName } from './names.js';
 export { checkBucketRetention, terraformHint } from './retention.js';
 
 export interface CreateStoreOptions {

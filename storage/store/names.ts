@@ -5,7 +5,7 @@ import type { SealedSegment } from '../types.js';
 /**
  * Object names, the same in a bucket and in the local store:
  *   <prefix>/segments/<yyyy>/<mm>/<dd>/<hh>/<instance>/<seq>-<sha256 prefix>.tgseg
- *   <prefix>/index/<yyyy>/<mm>/<dd>/<hh>/<instance>/<seq>-<sha256 prefix>.jsonl
+ *   <prefix>/index/<yyyy>/<mm>/<dd>/<hh>/<instance>/<seq>-<sha256 prefix>.jsonl.zst
  *   <prefix>/keys/<instance>/<keyid>.pub
  * The date and hour are the UTC of the segment's createdAtMs; `<seq>-<sha256 prefix>` is the spool
  * file's own base name, so the writer decides its padding and prefix length.
@@ -28,8 +28,26 @@ export function segmentObjectName(prefix: string, seg: Pick<SealedSegment, 'path
   return join(prefix, 'segments', ...hourPath(seg.createdAtMs), seg.instanceId, `${segmentBaseName(seg)}.tgseg`);
 }
 
-export function indexObjectName(prefix: string, seg: Pick<SealedSegment, 'path' | 'instanceId' | 'createdAtMs'>): string {
-  return join(prefix, 'index', ...hourPath(seg.createdAtMs), seg.instanceId, `${segmentBaseName(seg)}.jsonl`);
+/**
+ * The index object of a segment: `.jsonl.zst` (JSON lines, zstd-compressed: what the writer makes,
+ * FORMAT.md §4), or `.jsonl` when `indexPath` names a plain `.jsonl` index (left in a spool by a
+ * version before the compressed index): the name says what the bytes are.
+ */
+export function indexObjectName(prefix: string, seg: Pick<SealedSegment, 'path' | 'instanceId' | 'createdAtMs'> & { indexPath?: string }): string {
+  return join(prefix, 'index', ...hourPath(seg.createdAtMs), seg.instanceId, `${segmentBaseName(seg)}${isPlainIndex(seg.indexPath) ? '.jsonl' : '.jsonl.zst'}`);
+}
+
+/**
+ * Content type of an index object: `application/zstd` for the compressed index, stored as it is
+ * (no Content-Encoding, so no store transcodes it: readers get the bytes whose CRC32C/MD5 were
+ * verified and decompress them themselves); `application/x-ndjson` for a plain one.
+ */
+export function indexContentType(indexPath: string): string {
+  return isPlainIndex(indexPath) ? 'application/x-ndjson' : 'application/zstd';
+}
+
+function isPlainIndex(indexPath: string | undefined): boolean {
+  return indexPath !== undefined && indexPath.endsWith('.jsonl');
 }
 
 export function keyObjectName(prefix: string, instanceId: string, keyId: string): string {

@@ -1,4 +1,5 @@
 import { TapegateError } from '../../core/errors.js';
+import { StoreError, type StoreFailure } from './types.js';
 
 /**
  * The retention-lock check run when the gcs store opens: the bucket must exist, its retention policy
@@ -55,4 +56,18 @@ export function unlockedBucketError(bucket: string, minRetentionDays: number, pr
       `(or: gcloud storage buckets update gs://${bucket} --retention-period=${minRetentionDays}d && gcloud storage buckets update gs://${bucket} --lock-retention-period). ` +
       'For development only, --allow-unlocked-bucket (store.allowUnlockedBucket) starts anyway with a warning.',
   );
+}
+
+/**
+ * Failures of the retention check that say nothing about the bucket: the store could not be asked
+ * (network error, timeout) or could not answer now (5xx, 429). The gateway starts anyway and the
+ * uploader asks again; anything else (no bucket, permission denied, not locked, too short) is a
+ * definite answer and refuses the start.
+ */
+const TRANSIENT_CHECK_FAILURES: ReadonlySet<StoreFailure> = new Set<StoreFailure>(['unavailable', 'rate_limited', 'network', 'timeout']);
+
+/** True for a failure kind (or a StoreError of one) after which the check is worth retrying. */
+export function isTransientStoreFailure(failure: unknown): boolean {
+  const kind = failure instanceof StoreError ? failure.kind : failure;
+  return typeof kind === 'string' && TRANSIENT_CHECK_FAILURES.has(kind as StoreFailure);
 }

@@ -26,8 +26,8 @@ export interface PutFileOptions {
   hashes: LocalFileHashes;
   /** A resumable session persisted by an earlier attempt (possibly by an earlier process). */
   resumeSession?: string;
-  /** Called (synchronously persisted by the caller) when a new resumable session starts. */
-  onSession?: (uri: string) => void;
+  /** Called when a new resumable session starts; awaited before the first chunk is sent (the caller persists the URI). */
+  onSession?: (uri: string) => void | Promise<void>;
   /** Called as bytes go out; the uploader uses it to detect stalls. */
   onProgress?: () => void;
   signal?: AbortSignal;

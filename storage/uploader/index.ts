@@ -8,7 +8,7 @@ import type { Store } from '../store/types.js';
 import { Uploader } from './uploader.js';
 
 export { Uploader } from './uploader.js';
-export type { UploaderOptions, UploaderStatus } from './uploader.js';
+export type { StoreCheckState, UploaderOptions, UploaderStatus } from './uploader.js';
 
 export interface CreateUploaderOptions {
   /** Where metrics go (default: prom-client's global registry, which /metrics serves). */
@@ -26,7 +26,8 @@ export interface CreateUploaderOptions {
 
 /**
  * The uploader for a config: spool at <dataDir>/spool, store from `store`, limit from
- * `recording.spoolMaxBytes`. `await uploader.start()` before serving (it refuses an unlocked bucket),
+ * `recording.spoolMaxBytes`. `await uploader.start()` before serving (it refuses an unlocked bucket;
+ * a store it cannot reach only defers the check, see Uploader.start),
  * pass it to the recorder as its SegmentSealedListener and SpoolGauge, and on shutdown seal the last
  * segment, then `await uploader.stop({ flushTimeoutMs })`.
  */

@@ -15,7 +15,11 @@ export interface UploaderMetrics {
   conflicts: Counter<'kind'>;
   uploadedSegments: Counter;
   uploadedBytes: Counter;
+  storeCheck: Gauge<'state'>;
 }
+
+/** The states of the store's start-up check, one series each (1 for the current state). */
+export const STORE_CHECK_STATES = ['passed', 'pending', 'failed'] as const;
 
 export function createUploaderMetrics(registry: Registry, oldestAgeSeconds: () => number): UploaderMetrics {
   const names = [
@@ -28,6 +32,7 @@ export function createUploaderMetrics(registry: Registry, oldestAgeSeconds: () =
     'tapegate_upload_conflicts_total',
     'tapegate_uploaded_segments_total',
     'tapegate_uploaded_bytes_total',
+    'tapegate_upload_store_check',
   ];
   for (const n of names) registry.removeSingleMetric(n);
   const registers = [registry];
@@ -59,6 +64,12 @@ export function createUploaderMetrics(registry: Registry, oldestAgeSeconds: () =
     }),
     uploadedSegments: new Counter({ name: names[7]!, help: 'segments uploaded, verified and removed from the spool', registers }),
     uploadedBytes: new Counter({ name: names[8]!, help: 'bytes (segments + indexes) uploaded and verified', registers }),
+    storeCheck: new Gauge({
+      name: names[9]!,
+      help: "1 for the state of the store's start-up check (gcs: retention lock): passed; pending (store unreachable at start: segments wait in the spool, retried); failed (definite refusal on a retry: uploads stopped until a restart)",
+      labelNames: ['state'],
+      registers,
+    }),
   };
 }
 

@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, renameSync, writeFileSync, fsyncSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { SealedSegment } from '../types.js';
 
 /**
  * The uploader's view of the spool directory. Beside each sealed `<base>.tgseg` (and its
- * `<base>.jsonl` index) the uploader keeps `<base>.upload.json`: the SealedSegment as the writer
+ * `<base>.index.jsonl.zst` index) the uploader keeps `<base>.upload.json`: the SealedSegment as the writer
  * announced it, the resumable session URIs of unfinished uploads, and which objects are already
  * verified in the store. It is written atomically (temp + rename + fsync) before a session is used,
  * so a gateway killed mid-upload resumes the same session after restart.
  */
 export const SEGMENT_EXT = '.tgseg';
-/** The writer's index name is `<base>.index.jsonl`; `<base>.jsonl` is accepted too. */
-export const INDEX_EXTS = ['.index.jsonl', '.jsonl'];
+/**
+ * The writer's index name is `<base>.index.jsonl.zst` (storage/segment/index-file.ts
+ * INDEX_FILE_SUFFIX); plain `<base>.index.jsonl` / `<base>.jsonl` (earlier versions) are accepted too.
+ */
+export const INDEX_EXTS = ['.index.jsonl.zst', '.index.jsonl', '.jsonl'];
 /** The writer publishes the public key into the spool as key-<keyId>.pub.pem. */
 const KEY_FILE_RE = /^key-[0-9a-f]+\.pub\.pem$/;
 export const STATE_EXT = '.upload.json';
@@ -32,7 +35,13 @@ export function statePath(segment: Pick<SealedSegment, 'path'>): string {
   return segment.path.slice(0, -SEGMENT_EXT.length) + STATE_EXT;
 }
 
-export function writeStateSync(state: UploadState): void {
+/**
+ * Writes the state file off the event loop: temp file, fsync, rename (crash-safe: a reader sees the
+ * old or the new file, never a torn one). The document is taken from `state` synchronously, at the
+ * call. Two writes of the same segment must not overlap (they share the temp file): the uploader
+ * runs them one after another (storage/uploader/state-writes.ts).
+ */
+export async function writeState(state: UploadState): Promise<void> {
   const file = statePath(state.segment);
   const tmp = `${file}.tmp`;
   const { instanceId, seq, sha256, createdAtMs, sizeBytes, path: segPath, indexPath, publicKeyPath } = state.segment;
@@ -43,14 +52,15 @@ export function writeStateSync(state: UploadState): void {
     sessions: state.sessions,
     done: state.done,
   };
-  writeFileSync(tmp, JSON.stringify(doc));
-  const fd = openSync(tmp, 'r');
+  const text = JSON.stringify(doc);
+  const fh = await open(tmp, 'w');
   try {
-    fsyncSync(fd);
+    await fh.writeFile(text);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
-  renameSync(tmp, file);
+  await rename(tmp, file);
 }
 
 export async function readState(segmentPath: string): Promise<UploadState | undefined> {

@@ -4,12 +4,14 @@ import type { Registry } from 'prom-client';
 import type { UploadConfig } from '../../core/config/store.js';
 import type { Logger } from '../../core/log.js';
 import { hashFile } from '../store/hash.js';
-import { indexObjectName, keyObjectName, publicKeyId, segmentObjectName } from '../store/names.js';
+import { indexContentType, indexObjectName, keyObjectName, publicKeyId, segmentObjectName } from '../store/names.js';
 import { StoreError, type LocalFileHashes, type ObjectInfo, type Store, type StoreFailure } from '../store/types.js';
 import type { SealedSegment, SegmentSealedListener, SpoolGauge } from '../types.js';
 import { backoffDelayMs } from './backoff.js';
-import { createUploaderMetrics, type UploaderMetrics } from './metrics.js';
-import { quarantine, removeSpoolFiles, scanSpool, writeStateSync, type UploadState } from './spool.js';
+import { createUploaderMetrics, STORE_CHECK_STATES, type UploaderMetrics } from './metrics.js';
+import { isTransientStoreFailure } from '../store/retention.js';
+import { quarantine, removeSpoolFiles, scanSpool, type UploadState } from './spool.js';
+import { StateWrites } from './state-writes.js';
 
 export interface UploaderOptions {
   store: Store;
@@ -25,7 +27,17 @@ export interface UploaderOptions {
   now?: () => number;
 }
 
+/**
+ * The store's start-up check (gcs: the bucket's retention lock): passed; pending (the store could not
+ * be asked yet — network, timeout, 5xx, 429 — so segments wait in the spool while it is retried); or
+ * failed (a retry got a definite answer such as "not locked": uploads are stopped until a restart).
+ */
+export type StoreCheckState = 'passed' | 'pending' | 'failed';
+
 export interface UploaderStatus {
+  storeCheck: StoreCheckState;
+  /** Why the store check is pending or failed (what to fix, for failed). */
+  storeCheckError?: string;
   backlogSegments: number;
   backlogBytes: number;
   overLimit: boolean;
@@ -46,7 +58,6 @@ class ConflictError extends Error {
   }
 }
 
-const INDEX_CONTENT_TYPE = 'application/x-ndjson';
 const SEGMENT_CONTENT_TYPE = 'application/octet-stream';
 const KEY_CONTENT_TYPE = 'application/x-pem-file';
 
@@ -89,6 +100,12 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
   private over = false;
   private conflicts = 0;
   private lastFailure: StoreFailure | undefined;
+  private storeCheck: StoreCheckState = 'pending';
+  private storeCheckError: string | undefined;
+  /** Upload state files, written off the event loop and in order per segment. */
+  private readonly stateWrites = new StateWrites();
+  /** Aborted by stop(): ends a parked loop and an in-flight store check. */
+  private readonly stopSignal = new AbortController();
   private started = false;
   private stopping = false;
   private loopDone: Promise<void> | undefined;
@@ -107,12 +124,28 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
   }
 
   /**
-   * Opens the store (for gcs: the retention-lock check, which throws a TapegateError that says what
-   * to fix), queues whatever an earlier run left in the spool, and starts uploading.
+   * Opens the store (for gcs: the retention-lock check), queues whatever an earlier run left in the
+   * spool, and starts uploading. A definite refusal of the check (a TapegateError that says what to
+   * fix) is thrown. If the store cannot be asked now (network, timeout, 5xx, 429), it starts anyway
+   * with one warning: segments stay in the spool, nothing is uploaded, and the check is retried with
+   * the upload backoff until it passes (or gets a definite refusal: then uploads stop, see status()).
    */
   async start(): Promise<void> {
     if (this.started) return;
-    await this.store.open();
+    try {
+      await this.store.open();
+      this.setStoreCheck('passed');
+    } catch (err) {
+      if (!isTransientStoreFailure(err)) throw err;
+      const cause = (err as StoreError).kind;
+      this.setStoreCheck('pending', (err as Error).message);
+      this.lastFailure = cause;
+      this.metrics.failures.inc({ cause });
+      this.log.warn(
+        { event: 'store_check_deferred', store: this.store.description, cause, err: (err as Error).message },
+        `cannot check ${this.store.description} now (${cause}): starting anyway; exchanges are recorded into the spool and nothing is uploaded until the check passes (retried with backoff)`,
+      );
+    }
     const leftovers = await scanSpool(this.opts.spoolDir, { instanceId: this.opts.instanceId, publicKeyPath: this.opts.publicKeyPath });
     for (const s of leftovers) this.enqueue(s);
     if (leftovers.length) {
@@ -130,21 +163,18 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
       const e = this.queue.find((q) => q.segment.path === segment.path);
       if (e && e.done.length === 0 && Object.keys(e.sessions).length === 0 && e !== this.queue[0]) {
         e.segment = segment;
-        try {
-          writeStateSync(e);
-        } catch {
-          // Best effort: the queue in memory has the description; a restart rescans the files.
-        }
+        // Best effort: the queue in memory has the description; a restart rescans the files.
+        this.stateWrites.write(e).catch(() => undefined);
       }
       return;
     }
     const state: UploadState = { version: 1, segment, sessions: {}, done: [] };
-    try {
-      writeStateSync(state);
-    } catch (err) {
+    // Written off the event loop (the recorder calls this on it); the upload loop's own state
+    // writes of this segment queue behind this one.
+    this.stateWrites.write(state).catch((err: Error) => {
       // Still queued from memory; after a restart the scan rebuilds the description from the files.
-      this.log.warn({ event: 'upload_state_write_failed', segment: segment.path, err: (err as Error).message }, 'cannot persist upload state');
-    }
+      this.log.warn({ event: 'upload_state_write_failed', segment: segment.path, err: err.message }, 'cannot persist upload state');
+    });
     this.enqueue(state);
   }
 
@@ -155,6 +185,8 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
 
   status(): UploaderStatus {
     return {
+      storeCheck: this.storeCheck,
+      ...(this.storeCheckError !== undefined ? { storeCheckError: this.storeCheckError } : {}),
       backlogSegments: this.queue.length,
       backlogBytes: this.backlogBytes,
       overLimit: this.over,
@@ -166,6 +198,8 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
   /** Resolves when the queue is empty (or after timeoutMs); true if it emptied. */
   async flush(timeoutMs: number): Promise<boolean> {
     if (this.queue.length === 0) return true;
+    // Nothing will upload until a restart: no point waiting.
+    if (this.storeCheck === 'failed') return false;
     let timer: NodeJS.Timeout | undefined;
     const emptied = await Promise.race([
       new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
@@ -185,10 +219,13 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
   async stop(opts: { flushTimeoutMs?: number } = {}): Promise<void> {
     if (this.started && opts.flushTimeoutMs && opts.flushTimeoutMs > 0) await this.flush(opts.flushTimeoutMs);
     this.stopping = true;
+    this.stopSignal.abort();
     this.attemptAbort?.abort(new StoreError('timeout', 'uploader stopping'));
     this.wakeIdle?.();
     this.wakeSleep?.();
     await this.loopDone;
+    // A session URI or a `done` mark on its way to disk is what the next start resumes from.
+    await this.stateWrites.idle();
     if (this.queue.length) {
       this.log.info({ event: 'uploader_stopped', backlogSegments: this.queue.length, backlogBytes: this.backlogBytes }, 'uploader stopped; the spool keeps the rest for the next start');
     }
@@ -265,7 +302,57 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
 
   // ---- the upload loop --------------------------------------------------------------------------
 
+  private setStoreCheck(state: StoreCheckState, error?: string): void {
+    this.storeCheck = state;
+    this.storeCheckError = state === 'passed' ? undefined : error;
+    for (const s of STORE_CHECK_STATES) this.metrics.storeCheck.set({ state: s }, s === state ? 1 : 0);
+  }
+
+  /**
+   * After a start with the store unreachable: asks again with the upload backoff until the check
+   * passes (then uploads begin) or gets a definite answer (then uploads stop; the spool keeps filling
+   * and the recorder fails closed at its limit, as in any long outage).
+   */
+  private async retryStoreCheck(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping) {
+      attempt++;
+      await this.sleep(backoffDelayMs(attempt, this.opts.upload.backoffInitialMs, this.opts.upload.backoffMaxMs));
+      if (this.stopping) return;
+      try {
+        await untilAborted(this.store.open(), this.stopSignal.signal);
+      } catch (err) {
+        if (this.stopping) return;
+        if (isTransientStoreFailure(err)) {
+          const cause = (err as StoreError).kind;
+          this.lastFailure = cause;
+          this.storeCheckError = (err as Error).message;
+          this.metrics.failures.inc({ cause });
+          this.log.debug({ event: 'store_check_retry_failed', attempt, cause, err: (err as Error).message }, 'store still cannot be checked; retrying');
+          continue;
+        }
+        const message = (err as Error).message;
+        this.setStoreCheck('failed', message);
+        this.log.error(
+          { event: 'store_check_failed', store: this.store.description, code: (err as { code?: string }).code, err: message, backlogSegments: this.queue.length },
+          `${message}\nUploads are stopped: segments stay in the spool, and new exchanges are refused once it reaches recording.spoolMaxBytes. Fix the store, then restart the gateway.`,
+        );
+        return;
+      }
+      this.setStoreCheck('passed');
+      this.lastFailure = undefined;
+      this.log.info({ event: 'store_check_passed', store: this.store.description, attempts: attempt, backlogSegments: this.queue.length }, 'store check passed: uploading the spool');
+      return;
+    }
+  }
+
   private async loop(): Promise<void> {
+    if (this.storeCheck === 'pending') await this.retryStoreCheck();
+    if (this.storeCheck !== 'passed') {
+      // Failed for good (or stopping): park until stop(); the spool keeps everything.
+      if (!this.stopping) await new Promise<void>((resolve) => this.stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
+      return;
+    }
     let attempt = 0;
     while (!this.stopping) {
       const entry = this.queue[0];
@@ -279,6 +366,8 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
       const t0 = this.now();
       try {
         const method = await this.uploadSegment(entry);
+        // A state write still on its way would put the state file back after the removal.
+        await this.stateWrites.settled(entry);
         await removeSpoolFiles(entry);
         this.metrics.latency.observe({ method }, (this.now() - t0) / 1000);
         this.metrics.uploadedSegments.inc();
@@ -311,6 +400,7 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
   private async handleConflict(entry: UploadState & { bytes: number }, err: ConflictError): Promise<void> {
     let where = '';
     try {
+      await this.stateWrites.settled(entry);
       where = await quarantine(entry);
     } catch (qErr) {
       this.log.error({ event: 'conflict_quarantine_failed', err: (qErr as Error).message }, 'cannot move the conflicting segment aside');
@@ -337,7 +427,7 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
         () => true,
         () => false,
       );
-      if (hasIndex) await this.uploadObject(entry, idxName, seg.indexPath, INDEX_CONTENT_TYPE);
+      if (hasIndex) await this.uploadObject(entry, idxName, seg.indexPath, indexContentType(seg.indexPath));
       else this.log.error({ event: 'index_missing', seq: seg.seq, index: seg.indexPath }, 'segment has no index file in the spool; uploading the segment alone');
     }
     return seg.sizeBytes >= this.opts.upload.resumableThresholdBytes && this.store.kind === 'gcs' ? 'resumable' : 'simple';
@@ -372,10 +462,10 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
     this.keysDone.add(`${seg.instanceId}\0${seg.publicKeyPath}`);
   }
 
-  private persist(entry: UploadState, persistState: boolean): void {
+  private async persist(entry: UploadState, persistState: boolean): Promise<void> {
     if (!persistState) return;
     try {
-      writeStateSync(entry);
+      await this.stateWrites.write(entry);
     } catch (err) {
       throw new StoreError('local_io', `cannot write upload state for ${entry.segment.path}: ${(err as Error).message}`, { cause: err });
     }
@@ -403,7 +493,7 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
         // The next attempt starts a fresh session (a 412 means there is nothing left to resume).
         if (entry.sessions[name]) {
           delete entry.sessions[name];
-          this.persist(entry, persistState);
+          await this.persist(entry, persistState);
         }
       }
       if (kind !== 'exists') throw err;
@@ -427,7 +517,7 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
     }
     entry.done.push(name);
     delete entry.sessions[name];
-    this.persist(entry, persistState);
+    await this.persist(entry, persistState);
   }
 
   /** After a precondition failure: same bytes → done; different → conflict; unknown → conflict (kept locally). */
@@ -460,9 +550,10 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
         contentType,
         hashes,
         resumeSession: entry.sessions[name],
+        // Durable before the first chunk: a restart resumes this session instead of opening another.
         onSession: (uri) => {
           entry.sessions[name] = uri;
-          this.persist(entry, persistState);
+          return this.persist(entry, persistState);
         },
         onProgress: () => timer.refresh(),
         signal: abort.signal,
@@ -475,4 +566,26 @@ export class Uploader implements SegmentSealedListener, SpoolGauge {
       if (this.attemptAbort === abort) this.attemptAbort = undefined;
     }
   }
+}
+
+/** `p`, or a rejection as soon as `signal` aborts (p keeps running; its outcome is ignored then). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(new StoreError('timeout', 'uploader stopping'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new StoreError('timeout', 'uploader stopping'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { indexLines } from '../../storage/reader/index-lines.js';
 import { devToken } from '../support/cli.js';
 import { rssBytes, sampleRss } from '../support/rss.js';
 import { serveGateway, type ServedGateway } from '../support/gateway.js';
@@ -72,21 +73,25 @@ function send(agent: http.Agent, port: number, auth: string, i: number): Promise
 }
 
 /**
- * The sealed segments' index files (`<base>.index.jsonl` in the spool, `<prefix>/index/…/<base>.jsonl`
+ * The sealed segments' index files (`<base>.index.jsonl.zst` in the spool, `<prefix>/index/…/<base>.jsonl.zst`
  * in the local store; one per segment) by segment base name: how many
  * lines each has, and how many say the exchange ended there (an exchange still running at a seal is
  * listed `open` there and `ended` in the next segment).
  */
-function indexCounts(dataDir: string): Map<string, { lines: number; ended: number }> {
+async function indexCounts(dataDir: string): Promise<Map<string, { lines: number; ended: number }>> {
   const counts = new Map<string, { lines: number; ended: number }>();
   for (const f of readdirSync(dataDir, { recursive: true }) as string[]) {
     const file = path.basename(f);
-    const inStore = f.split(path.sep).includes('index') && file.endsWith('.jsonl');
-    if (!file.endsWith('.index.jsonl') && !inStore) continue;
-    const name = file.replace(/(\.index)?\.jsonl$/, '');
+    const inStore = f.split(path.sep).includes('index') && file.endsWith('.jsonl.zst');
+    if (!file.endsWith('.index.jsonl.zst') && !inStore) continue;
+    const name = file.replace(/(\.index)?\.jsonl\.zst$/, '');
     if (counts.has(name)) continue;
-    const lines = readFileSync(path.join(dataDir, f), 'utf8').split('\n').filter(Boolean);
-    counts.set(name, { lines: lines.length, ended: lines.filter((l) => (JSON.parse(l) as { state: string }).state === 'ended').length });
+    const c = { lines: 0, ended: 0 };
+    for await (const l of indexLines(path.join(dataDir, f))) {
+      c.lines++;
+      if ((JSON.parse(l) as { state: string }).state === 'ended') c.ended++;
+    }
+    counts.set(name, c);
   }
   return counts;
 }
@@ -141,7 +146,7 @@ test(`small exchanges at ${CONNECTIONS} connections: a segment seals at segmentM
 
   // every exchange ended in exactly one sealed segment, and no index is far above the cap: a segment
   // is sealed at the first rotation check after its index reached it
-  const counts = indexCounts(dataDir);
+  const counts = await indexCounts(dataDir);
   const lines = [...counts.values()].map((c) => c.lines);
   const ended = [...counts.values()].reduce((a, c) => a + c.ended, 0);
   process.stdout.write(`# ${counts.size} sealed segments, index lines per segment: max ${Math.max(...lines)}, min ${Math.min(...lines)}\n`);

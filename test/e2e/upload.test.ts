@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DevIssuer } from '../../core/auth/dev-issuer.js';
 import { parseConfig } from '../../core/config/index.js';
-import { publicKeyFromPem, SegmentReader, verifyChain, type DecodedRecord } from '../../storage/reader/index.js';
+import { indexLines, publicKeyFromPem, SegmentReader, verifyChain, type DecodedRecord } from '../../storage/reader/index.js';
 import { repoRoot } from '../support/cli.js';
 import { runServe, serveGateway, type ServedGateway } from '../support/gateway.js';
 import { GcsEmulator } from '../support/gcs-emulator/index.js';
@@ -144,10 +144,10 @@ interface IndexLine {
 }
 
 /** Every line of every index object in the bucket. */
-function bucketIndex(bucket: string): IndexLine[] {
+async function bucketIndex(bucket: string): Promise<IndexLine[]> {
   const lines: IndexLine[] = [];
   for (const n of emu.objectNames(bucket).filter((x) => x.includes('/index/'))) {
-    for (const l of emu.getObject(bucket, n)!.data.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as IndexLine);
+    for await (const l of indexLines([emu.getObject(bucket, n)!.data])) lines.push(JSON.parse(l) as IndexLine);
   }
   return lines;
 }
@@ -218,8 +218,8 @@ test('traffic through the gateway: segments rotate and land in the bucket with i
     seen.push(exchangeId(b));
   }
   // the age limit seals the last one; the uploader empties the spool while the gateway runs
-  await waitFor(() => {
-    const indexed = new Set(bucketIndex(bucket).filter((l) => l.state === 'ended').map((l) => l.exchangeId));
+  await waitFor(async () => {
+    const indexed = new Set((await bucketIndex(bucket)).filter((l) => l.state === 'ended').map((l) => l.exchangeId));
     return seen.every((id) => indexed.has(id)) && spoolSegments(dirs.dataDir).length === 0;
   }, 15_000, 'every exchange indexed in the bucket and an empty spool');
 
@@ -232,10 +232,11 @@ test('traffic through the gateway: segments rotate and land in the bucket with i
     assert.ok(hours.has(`${m[1]}/${m[2]}/${m[3]}/${m[4]}`), `${n} is filed under the UTC hour it was created`);
     const data = emu.getObject(bucket, n)!.data;
     assert.equal(createHash('sha256').update(data).digest('hex').slice(0, 16), m[6], 'the name carries the SHA-256 prefix of the bytes');
-    const idx = n.replace('/segments/', '/index/').replace(/\.tgseg$/, '.jsonl');
+    const idx = n.replace('/segments/', '/index/').replace(/\.tgseg$/, '.jsonl.zst');
     assert.ok(emu.getObject(bucket, idx), `index object ${idx} beside ${n}`);
+    assert.equal(emu.getObject(bucket, idx)!.metadata.contentType, 'application/zstd');
   }
-  const index = bucketIndex(bucket);
+  const index = await bucketIndex(bucket);
   for (const id of seen) {
     const line = index.find((l) => l.exchangeId === id && l.state === 'ended');
     assert.ok(line, `exchange ${id} is in the index`);
@@ -373,13 +374,57 @@ test('store outage with a small spool: 503s that never reach the upstream, not r
   const after = await getMeta(gw.port, token, 'after');
   assert.equal(after.status, 200);
   served.push(exchangeId(after));
-  await waitFor(() => {
-    const indexed = new Set(bucketIndex(bucket).filter((l) => l.state === 'ended').map((l) => l.exchangeId));
+  await waitFor(async () => {
+    const indexed = new Set((await bucketIndex(bucket)).filter((l) => l.state === 'ended').map((l) => l.exchangeId));
     return served.every((id) => indexed.has(id)) && spoolSegments(dirs.dataDir).length === 0;
   }, 15_000, 'the backlog uploaded');
-  const index = bucketIndex(bucket);
+  const index = await bucketIndex(bucket);
   for (const id of refused) assert.equal(endedLine(index, id).outcome, 'rejected_unrecordable', `refused exchange ${id} is recorded as refused`);
   for (const id of served) assert.equal(endedLine(index, id).outcome, 'completed', `served exchange ${id} is recorded as completed`);
+  assert.equal(await gw.stop(), 0);
+});
+
+test('GCS answering 503 at start: the gateway starts with one warning, records into the spool, uploads nothing until GCS is back, then the segments land', { timeout: 40_000 }, async () => {
+  const bucket = lockedBucket();
+  const dirs = newDirs('down-at-start');
+  const config = gatewayConfig(bucket, { recording: { segmentMaxAgeMs: 200 } });
+  const token = await devToken(config, dirs.dataDir);
+  // every request about this bucket, the start-up retention check included
+  emu.addFault({ route: '*', fault: { kind: 'status', status: 503 }, times: 1_000_000, when: (r) => r.path.includes(`/b/${bucket}`) });
+  const served: string[] = [];
+  let gw: ServedGateway;
+  try {
+    gw = await start(config, dirs);
+    const warnings = gw.stdout().split('\n').filter((l) => l.includes('"event":"store_check_deferred"'));
+    assert.equal(warnings.length, 1, 'one warning');
+    assert.match(warnings[0]!, /starting anyway/);
+    for (const name of ['a', 'b', 'c']) {
+      const before = upstream.seen.length;
+      const a = await getMeta(gw.port, token, `down-${name}`);
+      assert.equal(a.status, 200, 'exchanges are served (and recorded) while GCS is down');
+      assert.equal(upstream.seen.length, before + 1);
+      served.push(exchangeId(a));
+    }
+    await waitFor(() => spoolSegments(dirs.dataDir).length >= 1, 10_000, 'a sealed segment in the spool');
+    const metrics = (await request(gw.adminPort, { path: '/metrics' })).body.toString();
+    assert.match(metrics, /tapegate_upload_store_check\{state="pending"\} 1/);
+    assert.match(metrics, /tapegate_upload_store_check\{state="passed"\} 0/);
+    assert.equal((await request(gw.adminPort, { path: '/readyz' })).status, 200, 'ready: recording works');
+    assert.equal(emu.objectNames(bucket).length, 0, 'nothing uploaded before the check passed');
+    assert.equal(emu.requests.filter((r) => r.path.includes(`/b/${bucket}`) && r.route !== 'buckets.get').length, 0, 'only the check was tried');
+  } finally {
+    emu.clearFaults();
+  }
+  // GCS is back: the check passes and the spool uploads (the served exchanges' segment included)
+  let round = 0;
+  await waitFor(async () => {
+    if (spoolSegments(dirs.dataDir).length > 0 || segmentNames(bucket).length === 0 || ++round % 10 !== 0) return false;
+    const completed = endedIds((await bucketRecords(bucket, path.join(dirs.dir, `download-${round}`))).records);
+    return served.every((id) => completed.has(id));
+  }, 20_000, 'the exchanges recorded during the outage in the bucket');
+  const metrics = (await request(gw.adminPort, { path: '/metrics' })).body.toString();
+  assert.match(metrics, /tapegate_upload_store_check\{state="passed"\} 1/);
+  assert.match(gw.stdout(), /"event":"store_check_passed"/);
   assert.equal(await gw.stop(), 0);
 });
 
@@ -438,9 +483,10 @@ test('the embedded default (deploy/tapegate.json, no cloud account): the sealed 
   walk(store, '');
   const seg = files.filter((f) => /^tapegate\/segments\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/[A-Za-z0-9-]+\/\d+-[0-9a-f]{16}\.tgseg$/.test(f));
   assert.equal(seg.length, 1, `one sealed segment under tapegate/segments/yyyy/mm/dd/hh/<instance>/: ${files.join(', ')}`);
-  const idx = seg[0]!.replace(/^tapegate\/segments\//, 'tapegate/index/').replace(/\.tgseg$/, '.jsonl');
+  const idx = seg[0]!.replace(/^tapegate\/segments\//, 'tapegate/index/').replace(/\.tgseg$/, '.jsonl.zst');
   assert.ok(files.includes(idx), `index ${idx} beside the segment`);
-  const lines = readFileSync(path.join(store, idx), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as IndexLine);
+  const lines: IndexLine[] = [];
+  for await (const l of indexLines(path.join(store, idx))) lines.push(JSON.parse(l) as IndexLine);
   assert.ok(lines.some((l) => l.exchangeId === id && l.status === 401 && l.outcome === 'denied'), 'the refused exchange is indexed');
   const instance = seg[0]!.split('/')[6]!;
   const key = files.find((f) => new RegExp(`^tapegate/keys/${instance}/[0-9a-f]{16}\\.pub$`).test(f));

@@ -6,6 +6,7 @@ import type { ExchangeHead } from '../../core/exchange.js';
 import { newExchangeId } from '../../core/ids.js';
 import { nowNs } from '../../core/clock.js';
 import { FrameBuilder } from '../../storage/recorder/frame-builder.js';
+import { indexLines } from '../../storage/reader/index-lines.js';
 import { loadSigningKey } from '../../storage/segment/keys.js';
 import { encodeEnd, encodeStart } from '../../storage/segment/records.js';
 import type { SegmentWriter, SegmentWriterOptions } from '../../storage/segment/writer.js';
@@ -48,6 +49,23 @@ export function sealedSegments(dataDir: string): string[] {
     .filter((n) => n.endsWith('.tgseg'))
     .sort()
     .map((n) => path.join(spool, n));
+}
+
+/** The lines of a segment's index file (`.index.jsonl.zst`), read with storage/reader's indexLines. */
+export async function readIndexLines(file: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const l of indexLines(file)) lines.push(l);
+  return lines;
+}
+
+/** readIndexLines, each line parsed. */
+export async function readIndex<T = Record<string, unknown>>(file: string): Promise<T[]> {
+  return (await readIndexLines(file)).map((l) => JSON.parse(l) as T);
+}
+
+/** A sealed segment's index file in the spool. */
+export function indexFileOf(segmentFile: string): string {
+  return segmentFile.replace(/\.tgseg$/, '.index.jsonl.zst');
 }
 
 /** Resolves or rejects within `ms`, so no test can hang. */

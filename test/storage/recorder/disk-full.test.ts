@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { nowNs } from '../../../core/clock.js';
@@ -8,7 +8,7 @@ import { TapegateError } from '../../../core/errors.js';
 import { SegmentReader, verifyChain } from '../../../storage/reader/reader.js';
 import { createRecorder } from '../../../storage/recorder/recorder.js';
 import { segmentDirs } from '../../../storage/segment/writer.js';
-import { durable, head, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
+import { durable, head, indexFileOf, readIndexLines, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
 
 /** A 2 MiB tmpfs when we may mount one (root); otherwise the open segment is pointed at /dev/full. */
 function smallDisk(dir: string): { kind: 'tmpfs' | 'dev-full'; fill: () => void; free: () => void; release: () => void } {
@@ -106,7 +106,7 @@ test('disk full: the failing exchange gets an error, begin() returns null, rejec
     assert.equal(outcomes.get(failedId), 'upstream_error');
     assert.match(errors.get(failedId) ?? '', /^recording failed: /);
     // and the index line of that exchange says so, keeping what its start record said
-    const lines = files.flatMap((f) => readFileSync(f.replace(/\.tgseg$/, '.index.jsonl'), 'utf8').split('\n').filter(Boolean)).map((l) => JSON.parse(l) as { exchangeId: string; outcome: string; sessionId: string; error: string });
+    const lines = (await Promise.all(files.map((f) => readIndexLines(indexFileOf(f))))).flat().map((l) => JSON.parse(l) as { exchangeId: string; outcome: string; sessionId: string; error: string });
     const line = lines.filter((l) => l.exchangeId === failedId).pop();
     assert.equal(line?.outcome, 'upstream_error');
     assert.equal(line?.sessionId, 's-test');

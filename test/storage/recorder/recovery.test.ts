@@ -9,7 +9,7 @@ import { createRecorder } from '../../../storage/recorder/recorder.js';
 import { FRAME_ENVELOPE_BYTES, headerLength, readFrameEnvelope } from '../../../storage/segment/format.js';
 import { SegmentWriter, segmentDirs } from '../../../storage/segment/writer.js';
 import type { SealedSegment } from '../../../storage/types.js';
-import { recordingConfig, sealedSegments, tempDir, withTimeout, writeSampleFrames, writerOptions } from '../helpers.js';
+import { readIndex, recordingConfig, sealedSegments, tempDir, withTimeout, writeSampleFrames, writerOptions } from '../helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromSource = import.meta.url.endsWith('.ts');
@@ -103,7 +103,7 @@ test('an unsealed segment torn mid-frame keeps its valid prefix and is sealed as
       assert.equal(r.trailer!.recordCount, 30);
       assert.equal(r.frames, 2);
       assert.equal(r.sizeBytes, statSync(sealed.path).size);
-      const index = readFileSync(sealed.indexPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; outcome: string });
+      const index = await readIndex<{ exchangeId: string; outcome: string }>(sealed.indexPath);
       assert.deepEqual(index.map((l) => l.exchangeId), ids.slice(0, 10));
       assert.ok(index.every((l) => l.outcome === 'completed'));
       // the next segment chains to the recovered one
@@ -172,7 +172,7 @@ test('a sync segment keeps a zero-filled tail that seal cuts and recovery counts
     assert.equal(r.trailer!.unwrittenBytes, size - torn, 'the zeros after them are unwritten space');
     assert.equal(r.frames, 2);
     assert.equal(r.trailer!.recordCount, 30);
-    const index = readFileSync(sealed.indexPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string });
+    const index = await readIndex<{ exchangeId: string }>(sealed.indexPath);
     assert.deepEqual(index.map((l) => l.exchangeId), ids.slice(0, 10));
   } finally {
     cleanup();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { nowNs } from '../../../core/clock.js';
 import { SegmentReader, verifyChain } from '../../../storage/reader/reader.js';
 import { createRecorder } from '../../../storage/recorder/recorder.js';
-import { durable, head, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
+import { durable, head, indexFileOf, readIndex, recordingConfig, sealedSegments, tempDir, withTimeout } from '../helpers.js';
 
 /** JSON-looking bytes, different in every chunk, generated on the fly (never held whole). */
 function jsonPattern(size: number): Buffer {
@@ -71,11 +71,14 @@ test('a 1 GiB response body streams through the recorder with flat memory and co
     }
     assert.equal(expectOffset, TOTAL);
     // the index: "open" where the exchange started, "ended" where it ended
-    const { readFileSync } = await import('node:fs');
-    const lineOf = (seg: string) => JSON.parse(readFileSync(seg.replace(/\.tgseg$/, '.index.jsonl'), 'utf8').trim().split('\n')[0]!) as { exchangeId: string; state: string; responseBytes: number };
-    assert.equal(lineOf(segments[segments.length - 1]!).state, 'ended');
-    assert.equal(lineOf(segments[segments.length - 1]!).responseBytes, TOTAL);
-    if (segments.length > 1) assert.deepEqual([lineOf(segments[0]!).exchangeId, lineOf(segments[0]!).state], [h.exchangeId, 'open']);
+    const lineOf = async (seg: string) => (await readIndex<{ exchangeId: string; state: string; responseBytes: number }>(indexFileOf(seg)))[0]!;
+    const last = await lineOf(segments[segments.length - 1]!);
+    assert.equal(last.state, 'ended');
+    assert.equal(last.responseBytes, TOTAL);
+    if (segments.length > 1) {
+      const first = await lineOf(segments[0]!);
+      assert.deepEqual([first.exchangeId, first.state], [h.exchangeId, 'open']);
+    }
     console.log(`# ${segments.length} segments`);
     assert.equal(got.digest('hex'), sent.digest('hex'));
   } finally {

@@ -182,3 +182,50 @@ test('ExchangeStart: remembered session/identity fields and header lists give th
     }
   }
 });
+
+test('one-pass response and end records (FrameBuilder): lengths near one/two-byte varint boundaries and frame cuts give protobufjs bytes', () => {
+  const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+  const raws: Array<Array<Uint8Array | string>> = [];
+  // entries and whole records around 127/128 bytes, ASCII and Latin-1 (2 UTF-8 bytes), byte and string values
+  for (const n of [1, 40, 42, 43, 55, 56, 60, 62, 63, 64, 65, 100, 126, 127, 128, 200]) {
+    raws.push([latin1('X-A'), latin1('v'.repeat(n))]);
+    raws.push([latin1('X-É'), latin1('é'.repeat(n))]);
+    raws.push([latin1('X-Ñame'.repeat(1 + (n >> 4))), latin1('w'.repeat(n))]);
+    raws.push([latin1('Set-Cookie'), `[redacted ${'s'.repeat(n)}]`, 'X-Str-Ü', 'ü'.repeat(n)]);
+  }
+  const ends: ExchangeEnd[] = [];
+  for (const n of [0, 1, 42, 43, 80, 81, 120, 200]) {
+    ends.push({ outcome: 'completed', error: 'e'.repeat(n), completedNs: 1764000000000000001n, requestBytes: n, responseBytes: 2 ** 40 });
+    ends.push({ outcome: 'timeout', error: 'é✓'.repeat(n), completedNs: -1n, requestBytes: 0, responseBytes: 0 });
+  }
+  // a small frame buffer: records also land right before a cut and in the next frame
+  let frames: Array<{ buf: Buffer; length: number }> = [];
+  const fb: FrameBuilder = new FrameBuilder(Buffer.alloc(4096), () => frames.push(fb.detach(Buffer.alloc(4096))), true);
+  const expected: Uint8Array[] = [];
+  for (const [i, raw] of raws.entries()) {
+    const id = i % 2 === 0 ? '01KAZ0000000000000000000AB' : 'EX';
+    const headers = responseHeaderList(raw);
+    fb.addResponse(id, { status: 200 + i, headers, rawHeaders: raw, upstreamConnectedNs: BigInt(i), firstByteNs: 6n });
+    expected.push(encodeResponse(id, { status: 200 + i, headers, upstreamConnectedNs: BigInt(i), firstByteNs: 6n }));
+  }
+  for (const e of ends) {
+    fb.addEnd('01KAZ0000000000000000000AB', e);
+    expected.push(encodeEnd('01KAZ0000000000000000000AB', e));
+  }
+  frames.push(fb.detach(Buffer.alloc(0)));
+  assert.ok(frames.length > 3, 'the records were spread over several frames');
+  let r = 0;
+  for (const f of frames) {
+    let p = 0;
+    while (p < f.length) {
+      const ref = expected[r]!;
+      p += varintSize(ref.length);
+      assert.ok(f.buf.subarray(p, p + ref.length).equals(ref), `record ${r}: bytes differ from protobufjs`);
+      p += ref.length + 4;
+      r++;
+    }
+    assert.equal(p, f.length);
+  }
+  assert.equal(r, expected.length);
+  frames = [];
+});

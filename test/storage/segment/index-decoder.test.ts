@@ -36,16 +36,7 @@ test('the writer thread\'s partial decoder builds the same index as the full pro
   heads.slice(0, 4).forEach((h, i) => fb.addEnd(h.exchangeId, ends[i]!));
   const frame = fb.detach(Buffer.alloc(0));
 
-  const fast = new IndexTracker();
-  const full = new IndexTracker();
-  let p = 0;
-  while (p < frame.length) {
-    const len = readVarint(frame.buf, p);
-    p = varintEnd;
-    indexRecordBytes(frame.buf, p, p + len, fast);
-    full.addRecord(decodeRecord(frame.buf.subarray(p, p + len)));
-    p += len + 4;
-  }
+  const { fast, full } = indexBothWays(frame);
   const a = fast.takeSegment();
   assert.equal(a, full.takeSegment());
   const lines = a.trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; state: string; subject: string; outcome: string });
@@ -218,3 +209,49 @@ test('numbers in index lines are written as JSON.stringify writes them', () => {
   for (let i = 0; i < 5000; i++) values.push(Math.floor(Math.random() * 2 ** (1 + (i % 52))));
   for (const n of values) assert.equal(out.toString('latin1', 0, putUint(out, 0, n)), JSON.stringify(n), String(n));
 });
+
+test('exchanges whose ids share a hash bucket are told apart by their id bytes (response and end records)', () => {
+  // ex-306436 / ex-1003510 and ex-306437 / ex-1003511 collide in the tracker's 30-bit FNV-1a; 'ïd-ü' is not ASCII
+  const ids = ['ex-306436', 'ex-1003510', 'ex-306437', 'ex-1003511', 'ïd-ü'];
+  const fb = new FrameBuilder(Buffer.allocUnsafeSlow(1 << 20), () => assert.fail('frame overflow'));
+  // all started before any response or end: the later id of each colliding pair is found first in its bucket
+  ids.forEach((id, i) => fb.addStart(head({ exchangeId: id, resource: `r-${i}` })));
+  ids.forEach((id, i) => fb.addResponse(id, { status: 200 + i, headers: [], upstreamConnectedNs: 1n, firstByteNs: 2n }));
+  // the earlier id of each pair ends first; ex-1003511 stays open
+  for (const [id, n] of [['ex-306436', 0], ['ïd-ü', 4], ['ex-1003510', 1], ['ex-306437', 2]] as const) {
+    fb.addEnd(id, { outcome: 'completed', error: '', completedNs: 5n, requestBytes: n, responseBytes: 10 * n });
+  }
+  fb.addEnd('ex-306438', { outcome: 'timeout', error: '', completedNs: 6n, requestBytes: 0, responseBytes: 0 }); // never started here
+  const frame = fb.detach(Buffer.alloc(0));
+  const { fast, full } = indexBothWays(frame);
+  fast.finishFrame();
+  const text = fast.takeSegment();
+  assert.equal(text, full.takeSegment());
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; status: number; resource: string; requestBytes: number; state: string });
+  assert.deepEqual(
+    lines.map((l) => [l.exchangeId, l.status, l.resource, l.requestBytes, l.state]),
+    [
+      ['ex-306436', 200, 'r-0', 0, 'ended'],
+      ['ïd-ü', 204, 'r-4', 4, 'ended'],
+      ['ex-1003510', 201, 'r-1', 1, 'ended'],
+      ['ex-306437', 202, 'r-2', 2, 'ended'],
+      ['ex-306438', 0, '', 0, 'ended'],
+      ['ex-1003511', 203, 'r-3', 0, 'open'],
+    ],
+  );
+});
+
+/** Indexes a frame's records twice: from their bytes (the live path) and from decoded records (recovery's). */
+function indexBothWays(frame: { buf: Buffer; length: number }): { fast: IndexTracker; full: IndexTracker } {
+  const fast = new IndexTracker();
+  const full = new IndexTracker();
+  let p = 0;
+  while (p < frame.length) {
+    const len = readVarint(frame.buf, p);
+    p = varintEnd;
+    indexRecordBytes(frame.buf, p, p + len, fast);
+    full.addRecord(decodeRecord(frame.buf.subarray(p, p + len)));
+    p += len + 4;
+  }
+  return { fast, full };
+}

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { decompress } from 'zstd-napi';
+import { zstd as zstdBinding } from '../../../storage/segment/zstd.js';
 import { IndexTracker, INDEX_PART_SUFFIX, emptyEntry } from '../../../storage/segment/index-file.js';
 import { SegmentWriter, segmentDirs } from '../../../storage/segment/writer.js';
 import { hashFile } from '../../../storage/store/hash.js';
 import type { SealedSegment } from '../../../storage/types.js';
-import { tempDir, writeSampleFrames, writerOptions } from '../helpers.js';
+import { readIndex, readIndexLines, tempDir, writeSampleFrames, writerOptions } from '../helpers.js';
 
 /** Enough exchanges for several 1 MiB chunks of lines (≈ 700 bytes each). */
 function addExchanges(t: IndexTracker, n: number, from = 0): string[] {
@@ -28,22 +30,25 @@ test('a spilled index is written to its part file as chunks fill, completed and 
     t.spillInto(part);
     const ids = addExchanges(t, 4000);
     assert.ok(existsSync(part), 'full chunks reach the part file before the seal');
-    const spilled = readFileSync(part, 'utf8');
-    assert.ok(spilled.length >= 1 << 20 && spilled.endsWith('\n'), 'whole chunks of whole lines');
+    // whole chunks of whole lines, as zstd frames
+    const spilled = await readIndex<{ exchangeId: string }>(part);
+    assert.ok(spilled.length >= 1400, `a 1 MiB chunk of lines at least (${spilled.length})`);
+    assert.deepEqual(spilled.map((l) => l.exchangeId), ids.slice(0, spilled.length));
+    assert.ok(statSync(part).size < 64 * 1024, `compressed (${statSync(part).size} bytes)`);
     t.start({ ...emptyEntry(), exchangeId: 'still-open', receivedNs: 5n });
-    const target = path.join(dir, 'seg.index.jsonl');
+    const target = path.join(dir, 'seg.index.jsonl.zst');
     const digests = t.writeFile(target);
     assert.equal(existsSync(part), false, 'the part file became the index');
     assert.deepEqual(digests, await hashFile(target));
-    const lines = readFileSync(target, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; state: string });
+    const lines = await readIndex<{ exchangeId: string; state: string }>(target);
     assert.deepEqual(lines.map((l) => l.exchangeId), [...ids, 'still-open']);
     assert.equal(lines.at(-1)!.state, 'open');
     // the next segment (not spilled) is written in one go
     addExchanges(t, 3, 5000);
-    const next = path.join(dir, 'next.index.jsonl');
+    const next = path.join(dir, 'next.index.jsonl.zst');
     assert.deepEqual(t.writeFile(next), await hashFile(next));
     // three ended; the one still open was listed where it started, not again
-    assert.equal(readFileSync(next, 'utf8').trim().split('\n').length, 3);
+    assert.equal((await readIndexLines(next)).length, 3);
   } finally {
     cleanup();
   }
@@ -59,10 +64,10 @@ test('a spill file that cannot be written keeps the lines in memory; the seal wr
     const ids = addExchanges(t, 4000);
     assert.equal(existsSync(part), false);
     mkdirSync(sub); // the disk "works again" before the seal
-    const target = path.join(dir, 'seg.index.jsonl');
+    const target = path.join(dir, 'seg.index.jsonl.zst');
     const digests = t.writeFile(target);
     assert.deepEqual(digests, await hashFile(target));
-    assert.deepEqual(readFileSync(target, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { exchangeId: string }).exchangeId), ids);
+    assert.deepEqual((await readIndex<{ exchangeId: string }>(target)).map((l) => l.exchangeId), ids);
   } finally {
     cleanup();
   }
@@ -82,7 +87,8 @@ test('the writer spills the index of its open segment; an abandoned segment\'s p
     w.seal();
     assert.deepEqual(parts(), []);
     assert.deepEqual(sealed[0]!.indexStoreDigests, await hashFile(sealed[0]!.indexPath));
-    const lines = readFileSync(sealed[0]!.indexPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { exchangeId: string; sessionId: string });
+    assert.ok(sealed[0]!.indexPath.endsWith('.index.jsonl.zst'));
+    const lines = await readIndex<{ exchangeId: string; sessionId: string }>(sealed[0]!.indexPath);
     assert.deepEqual(lines.map((l) => l.exchangeId), ids);
     assert.equal(lines[0]!.sessionId, 's-test');
 
@@ -96,24 +102,71 @@ test('the writer spills the index of its open segment; an abandoned segment\'s p
     const recovered = w2.recoverLeftovers();
     assert.equal(recovered.length, 1);
     assert.deepEqual(parts(), []);
-    assert.equal(readFileSync(recovered[0]!.indexPath, 'utf8').trim().split('\n').length, 20 * 150);
+    assert.equal((await readIndexLines(recovered[0]!.indexPath)).length, 20 * 150);
   } finally {
     cleanup();
   }
 });
 
-test('an index that cannot be written at the seal leaves nothing behind for the next segment', () => {
+test('an index that cannot be written at the seal leaves nothing behind for the next segment', async () => {
   const { dir, cleanup } = tempDir('tg-index-seal-fail-');
   try {
     const t = new IndexTracker();
     t.spillInto(path.join(dir, 'gone', `3${INDEX_PART_SUFFIX}`));
     addExchanges(t, 10);
-    assert.throws(() => t.writeFile(path.join(dir, 'gone', 'seg.index.jsonl')), { code: 'ENOENT' });
+    assert.throws(() => t.writeFile(path.join(dir, 'gone', 'seg.index.jsonl.zst')), { code: 'ENOENT' });
     assert.equal(t.segmentEntries, 0);
     addExchanges(t, 2, 100);
-    const next = path.join(dir, 'next.index.jsonl');
+    const next = path.join(dir, 'next.index.jsonl.zst');
     t.writeFile(next);
-    assert.deepEqual(readFileSync(next, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { exchangeId: string }).exchangeId), ['ex-100', 'ex-101']);
+    assert.deepEqual((await readIndex<{ exchangeId: string }>(next)).map((l) => l.exchangeId), ['ex-100', 'ex-101']);
+  } finally {
+    cleanup();
+  }
+});
+
+/** The zstd frames of a file: each one's decompressed bytes and whether it carries a content checksum. */
+function zstdFrames(file: string): Array<{ text: string; checksum: boolean }> {
+  const frames: Array<{ text: string; checksum: boolean }> = [];
+  let rest = readFileSync(file);
+  while (rest.length > 0) {
+    const n = zstdBinding.findFrameCompressedSize(rest);
+    const frame = rest.subarray(0, n);
+    assert.equal(frame.readUInt32LE(0), zstdBinding.MAGICNUMBER);
+    frames.push({ text: decompress(frame).toString('utf8'), checksum: (frame[4]! & 0x04) !== 0 });
+    rest = rest.subarray(n);
+  }
+  return frames;
+}
+
+test('the index file is zstd frames, one per 1 MiB chunk of lines, that decompress to exactly the JSON lines', async () => {
+  const { dir, cleanup } = tempDir('tg-index-zstd-');
+  try {
+    for (const spilled of [true, false]) {
+      const t = new IndexTracker();
+      const reference = new IndexTracker();
+      if (spilled) t.spillInto(path.join(dir, `4${INDEX_PART_SUFFIX}`));
+      addExchanges(t, 4000);
+      addExchanges(reference, 4000);
+      for (const x of [t, reference]) x.start({ ...emptyEntry(), exchangeId: 'open "é" \u2028', receivedNs: 7n });
+      const file = path.join(dir, `seg-${spilled}.index.jsonl.zst`);
+      t.writeFile(file);
+      const text = reference.takeSegment();
+      const frames = zstdFrames(file);
+      assert.ok(frames.length >= 2, `several frames (${frames.length})`);
+      assert.ok(frames.every((f) => f.checksum), 'each frame carries zstd\'s content checksum');
+      assert.ok(frames.slice(0, -1).every((f) => f.text.endsWith('\n') && Buffer.byteLength(f.text) > (1 << 20) - 4096), 'whole 1 MiB chunks of whole lines');
+      assert.equal(frames.map((f) => f.text).join(''), text, 'the frames hold exactly the JSON lines');
+      assert.equal(decompress(readFileSync(file)).toString('utf8'), text, 'and decompress as one stream');
+      assert.deepEqual(await readIndexLines(file), text.split('\n').slice(0, -1), 'indexLines gives each line');
+      assert.ok(statSync(file).size * 20 < Buffer.byteLength(text), `compressed ${Buffer.byteLength(text)} → ${statSync(file).size}`);
+    }
+    // an index without lines is still a valid zstd stream (one empty frame)
+    const empty = path.join(dir, 'empty.index.jsonl.zst');
+    const digests = new IndexTracker().writeFile(empty);
+    assert.ok(digests.size > 0);
+    assert.deepEqual(zstdFrames(empty), [{ text: '', checksum: true }]);
+    assert.deepEqual(await readIndexLines(empty), []);
   } finally {
     cleanup();
   }

@@ -42,7 +42,7 @@ test('resumable chunks and a session status query work with undici 7 as the glob
     let session = '';
     // the first chunk fails after the session exists, so the second attempt resumes with a status query
     emu.addFault({ route: 'resumable.put', fault: { kind: 'status', status: 503 }, times: 1 });
-    await assert.rejects(store.putFile('rec/big.bin', file, { contentType: 'application/octet-stream', hashes, onSession: (u) => (session = u) }));
+    await assert.rejects(store.putFile('rec/big.bin', file, { contentType: 'application/octet-stream', hashes, onSession: (u) => void (session = u) }));
     assert.ok(session, 'a session was opened');
     const info = await store.putFile('rec/big.bin', file, { contentType: 'application/octet-stream', hashes, resumeSession: session });
     assert.equal(info.size, 600_000);

@@ -94,7 +94,7 @@ test('puts are create-only with CRC32C: simple and resumable, read back and list
     writeFileSync(large, largeData);
     const sessions: string[] = [];
     const a = await store.putFile('rec/a/small', small, { contentType: 'application/octet-stream', hashes: await hashFile(small) });
-    const b = await store.putFile('rec/a/large', large, { contentType: 'application/octet-stream', hashes: await hashFile(large), onSession: (u) => sessions.push(u) });
+    const b = await store.putFile('rec/a/large', large, { contentType: 'application/octet-stream', hashes: await hashFile(large), onSession: (u) => void sessions.push(u) });
     assert.equal(a.crc32c, gcsCrc32c(smallData));
     assert.equal(b.size, largeData.length);
     assert.equal(sessions.length, 1, 'the large file used a resumable session');

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { compress } from 'zstd-napi';
 import assert from 'node:assert/strict';
 import { pino, type Logger } from 'pino';
 import type { RequestLogEntry } from '../../support/gcs-emulator/index.js';
@@ -24,7 +25,7 @@ export function tempDataDir(): { dataDir: string; spoolDir: string; keyPath: str
 
 /**
  * Writes what the segment writer leaves in the spool on seal: `<12-digit seq>-<sha256 prefix>.tgseg`
- * with arbitrary bytes and its `<same>.index.jsonl` index (we never parse segments).
+ * with arbitrary bytes and its `<same>.index.jsonl.zst` index (zstd-compressed JSON lines; we never parse segments).
  */
 export function writeSealedSegment(
   spoolDir: string,
@@ -35,10 +36,10 @@ export function writeSealedSegment(
   const sha256 = createHash('sha256').update(data).digest('hex');
   const base = `${String(seq).padStart(12, '0')}-${sha256.slice(0, 16)}`;
   const segPath = path.join(spoolDir, `${base}.tgseg`);
-  const indexPath = path.join(spoolDir, `${base}.index.jsonl`);
+  const indexPath = path.join(spoolDir, `${base}.index.jsonl.zst`);
   writeFileSync(segPath, data);
   const createdAtMs = opts.createdAtMs ?? Date.UTC(2026, 0, 1, 17, 30, 0);
-  const index = Buffer.from(
+  const index = compress(Buffer.from(
     [0, 1]
       .map((i) =>
         JSON.stringify({
@@ -55,7 +56,7 @@ export function writeSealedSegment(
         }),
       )
       .join('\n') + '\n',
-  );
+  ));
   writeFileSync(indexPath, index);
   return {
     instanceId: opts.instanceId ?? 'gw-1',

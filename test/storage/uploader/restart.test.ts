@@ -73,7 +73,7 @@ test('a gateway process killed mid-upload resumes the same resumable session aft
     assert.equal(emu.requests.filter((r) => r.route === 'resumable.initiate' && r.query.name?.endsWith('.tgseg')).length, 1, 'one session in all');
     const name = emu.objectNames('restart').find((n) => n.endsWith(path.basename(seg.path)))!;
     assert.deepEqual(emu.getObject('restart', name)?.data, seg.data, 'bytes equal');
-    assert.ok(emu.objectNames('restart').some((n) => n.endsWith('.jsonl')));
+    assert.ok(emu.objectNames('restart').some((n) => n.endsWith('.jsonl.zst')));
   } finally {
     emu.clearFaults();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Storage } from '@google-cloud/storage';
@@ -67,7 +67,7 @@ test('local store: sealed segments, their indexes and the public key land under 
       const base = path.basename(s.path, '.tgseg');
       const hh = String(3 + s.seq).padStart(2, '0');
       assert.deepEqual(readFileSync(path.join(store, 'segments', '2026', '01', '02', hh, 'gw-1', `${base}.tgseg`)), s.data);
-      assert.deepEqual(readFileSync(path.join(store, 'index', '2026', '01', '02', hh, 'gw-1', `${base}.jsonl`)), s.index);
+      assert.deepEqual(readFileSync(path.join(store, 'index', '2026', '01', '02', hh, 'gw-1', `${base}.jsonl.zst`)), s.index);
     }
     const keyId = publicKeyId(readFileSync(t.keyPath));
     assert.deepEqual(readFileSync(path.join(store, 'keys', 'gw-1', `${keyId}.pub`)), readFileSync(t.keyPath));
@@ -105,9 +105,10 @@ test('gcs: everything arrives, in order and byte-equal, under injected 503s, 429
       const seg = names.find((n) => n.endsWith(`/gw-1/${base}.tgseg`))!;
       assert.match(seg, /^tg\/segments\/2026\/01\/01\/17\/gw-1\//);
       assert.deepEqual(emu.getObject(bucket, seg)?.data, s.data);
-      const idx = names.find((n) => n.endsWith(`/gw-1/${base}.jsonl`))!;
+      const idx = names.find((n) => n.endsWith(`/gw-1/${base}.jsonl.zst`))!;
       assert.match(idx, /^tg\/index\/2026\/01\/01\/17\/gw-1\//);
       assert.deepEqual(emu.getObject(bucket, idx)?.data, s.index);
+      assert.equal(emu.getObject(bucket, idx)?.metadata.contentType, 'application/zstd', 'stored as it is: a zstd object');
     }
     assert.equal(names.filter((n) => n.startsWith('tg/keys/gw-1/')).length, 1);
     // In order: each segment was created after the previous one.
@@ -225,7 +226,7 @@ test('gcs: an object already holding the same bytes counts as done; different by
     assert.deepEqual(emu.getObject(bucket, nameOf(clash))?.data, Buffer.from('someone else wrote this'));
     const kept = path.join(t.spoolDir, 'conflicts', path.basename(clash.path));
     assert.deepEqual(readFileSync(kept), clash.data);
-    assert.ok(existsSync(kept.replace(/\.tgseg$/, '.index.jsonl')));
+    assert.ok(existsSync(kept.replace(/\.tgseg$/, '.index.jsonl.zst')));
     assert.equal(await metric(registry, 'tapegate_upload_conflicts_total', { kind: 'different_bytes' }), 1);
     assert.equal(uploader.status().conflicts, 1);
     const alarm = lines().find((l) => l.event === 'upload_conflict');
@@ -275,6 +276,10 @@ test('restart: segments left in the spool without upload state are uploaded in s
   const bucket = newBucket();
   // Written by a writer that died before announcing them; seq order differs from name order.
   const segs = [12, 3, 7].map((seq) => writeSealedSegment(t.spoolDir, seq, { keyPath: t.keyPath }));
+  // seq 7 was sealed by a version before the compressed index: a plain `.index.jsonl`
+  const plainIndex = Buffer.from('{"exchangeId":"old"}\n');
+  unlinkSync(segs[2]!.indexPath);
+  writeFileSync(segs[2]!.indexPath.replace(/\.zst$/, ''), plainIndex);
   // No publicKeyPath given: the key the writer published in the spool is found.
   const { uploader, lines } = gcsUploader(t.dataDir, bucket);
   const from = emu.requests.length;
@@ -289,6 +294,11 @@ test('restart: segments left in the spool without upload state are uploaded in s
     for (const s of segs) {
       const name = emu.objectNames(bucket).find((n) => n.endsWith(path.basename(s.path)))!;
       assert.deepEqual(emu.getObject(bucket, name)?.data, s.data);
+      // the index object's name and type say what its bytes are
+      const plain = s.seq === 7;
+      const idx = name.replace('/segments/', '/index/').replace(/\.tgseg$/, plain ? '.jsonl' : '.jsonl.zst');
+      assert.deepEqual(emu.getObject(bucket, idx)?.data, plain ? plainIndex : s.index);
+      assert.equal(emu.getObject(bucket, idx)?.metadata.contentType, plain ? 'application/x-ndjson' : 'application/zstd');
     }
     assert.deepEqual(emu.objectNames(bucket).filter((n) => n.startsWith('tg/keys/')), [`tg/keys/gw-1/${path.basename(t.keyPath).slice(4, 20)}.pub`], 'the key from the spool is uploaded too');
     assert.ok(lines().some((l) => l.event === 'spool_recovered' && l.segments === 3));
@@ -336,7 +346,7 @@ test('gcs: killed after the last chunk but before verification: the finished ses
     assert.equal(uploader.status().conflicts, 0);
     assert.equal(await metric(registry, 'tapegate_upload_conflicts_total', { kind: 'different_bytes' }), 0);
     assert.deepEqual(emu.getObject(bucket, name)?.data, seg.data);
-    assert.ok(emu.objectNames(bucket).some((n) => n.endsWith('.jsonl')), 'the index followed');
+    assert.ok(emu.objectNames(bucket).some((n) => n.endsWith('.jsonl.zst')), 'the index followed');
     assert.deepEqual(spoolLeft(t.spoolDir), []);
   } finally {
     await uploader.stop();
