@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { DecompressStream } from 'zstd-napi';
 import { TapegateError } from '../../core/errors.js';
-import { zstd } from '../segment/zstd.js';
 
 /** The zstd frame magic number as its 4 bytes on disk (28 B5 2F FD). */
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -18,70 +19,58 @@ const MAX_LINE_BYTES = 64 << 20;
  */
 export async function* indexLines(source: string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<string, void, undefined> {
   const what = typeof source === 'string' ? source : 'index stream';
-  const input = typeof source === 'string' ? (createReadStream(source, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) : source;
-  const dctx = new zstd.DCtx();
-  const out = Buffer.allocUnsafe(zstd.dStreamOutSize());
-  /** null until the first bytes tell whether the source is compressed. */
-  let compressed: boolean | null = null;
-  let head = Buffer.alloc(0);
-  /** Decompressor state after the last call: true while inside a frame (more input needed). */
-  let inFrame = false;
+  const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: 64 * 1024 }) : Readable.from(source, { objectMode: false });
+  const reader = input[Symbol.asyncIterator]();
+  // the first bytes tell whether the index is compressed
+  const first: Buffer[] = [];
+  let firstBytes = 0;
+  while (firstBytes < ZSTD_MAGIC.length) {
+    const r = await reader.next();
+    if (r.done) break;
+    const chunk = r.value as Uint8Array;
+    first.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    firstBytes += chunk.byteLength;
+  }
+  const head = Buffer.concat(first);
+  async function* bytes(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (let r = await reader.next(); !r.done; r = await reader.next()) {
+      const chunk = r.value as Uint8Array;
+      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  }
+  const compressed = head.length >= ZSTD_MAGIC.length && head.subarray(0, 4).equals(ZSTD_MAGIC);
+  // zstd-napi's stream checks zstd's content checksums and reports a stream cut inside a frame
+  const lines = compressed ? pipeline(Readable.from(bytes()), new DecompressStream(), () => undefined) : bytes();
   let partial: Buffer[] = [];
   let partialBytes = 0;
-
-  function* split(bytes: Buffer): Generator<string> {
-    let from = 0;
-    for (let nl = bytes.indexOf(0x0a, from); nl >= 0; nl = bytes.indexOf(0x0a, from)) {
-      if (partialBytes > 0) {
-        partial.push(bytes.subarray(from, nl));
-        yield Buffer.concat(partial).toString('utf8');
-        partial = [];
-        partialBytes = 0;
-      } else {
-        yield bytes.toString('utf8', from, nl);
+  try {
+    for await (const chunk of lines as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a, from); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+        if (partialBytes > 0) {
+          partial.push(chunk.subarray(from, nl));
+          yield Buffer.concat(partial).toString('utf8');
+          partial = [];
+          partialBytes = 0;
+        } else {
+          yield chunk.toString('utf8', from, nl);
+        }
+        from = nl + 1;
       }
-      from = nl + 1;
-    }
-    if (from < bytes.length) {
-      partialBytes += bytes.length - from;
-      if (partialBytes > MAX_LINE_BYTES) throw invalid(what, `a line longer than ${MAX_LINE_BYTES} bytes`);
-      partial.push(Buffer.from(bytes.subarray(from))); // a copy: `bytes` may be the reused output buffer
-    }
-  }
-
-  for await (const chunk of input) {
-    if (chunk.byteLength === 0) continue;
-    let src = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (compressed === null) {
-      head = Buffer.concat([head, src]);
-      if (head.length < ZSTD_MAGIC.length) continue;
-      compressed = head.subarray(0, 4).equals(ZSTD_MAGIC);
-      src = head;
-    }
-    if (!compressed) {
-      yield* split(src);
-      continue;
-    }
-    // as zstd-napi's DecompressStream: until the input is used up and the output buffer not filled
-    // (or a frame just ended), so nothing decompressed stays behind in the context
-    for (;;) {
-      let ret: number, produced: number, consumed: number;
-      try {
-        [ret, produced, consumed] = dctx.decompressStream(out, src);
-      } catch (err) {
-        throw invalid(what, (err as Error).message);
+      if (from < chunk.length) {
+        partialBytes += chunk.length - from;
+        if (partialBytes > MAX_LINE_BYTES) throw invalid(what, `a line longer than ${MAX_LINE_BYTES} bytes`);
+        partial.push(Buffer.from(chunk.subarray(from))); // a copy: a caller's iterable may reuse its buffers
       }
-      src = src.subarray(consumed);
-      inFrame = ret !== 0;
-      if (produced > 0) yield* split(out.subarray(0, produced));
-      if (src.length === 0 && (produced < out.length || ret === 0)) break;
     }
+  } catch (err) {
+    if (err instanceof TapegateError) throw err;
+    const message = (err as Error).message;
+    throw invalid(what, /middle of compressed data frame/.test(message) ? 'the zstd stream ends inside a frame (a truncated file)' : message);
+  } finally {
+    await reader.return?.(); // a consumer that stops early: close the file
   }
-  if (compressed === null && head.length > 0) {
-    compressed = false;
-    yield* split(head);
-  }
-  if (compressed && inFrame) throw invalid(what, 'the zstd stream ends inside a frame (a truncated file)');
   if (partialBytes > 0) yield Buffer.concat(partial).toString('utf8'); // a last line without its newline
 }
 

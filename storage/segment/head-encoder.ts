@@ -221,63 +221,6 @@ function latin1Utf8Length(b: Uint8Array): number {
   return n;
 }
 
-function bytesSize(b: Uint8Array): number {
-  const len = b.length;
-  if (len === 0) return 0;
-  const n = optimistic && len <= 256 ? len : latin1Utf8Length(b);
-  push(n);
-  return 1 + varintSize(n) + n;
-}
-
-function rawSize(v: Uint8Array | string, name: boolean): number {
-  if (typeof v !== 'string') return bytesSize(v);
-  return strSize(name ? v.toLowerCase() : v);
-}
-
-function rawHeadersSize(raw: RawHeaderList): number {
-  let total = 0;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const s = slot();
-    const inner = rawSize(raw[i]!, true) + rawSize(raw[i + 1]!, false);
-    lens[s] = inner;
-    total += msgSize(inner);
-  }
-  return total;
-}
-
-/** Latin-1 bytes as UTF-8, lower-cased when `name`. */
-function writeBytes(buf: Buffer, pos: number, tag: number, b: Uint8Array, name: boolean): number {
-  const len = b.length;
-  if (len === 0) return pos;
-  const n = lens[k++]!;
-  buf[pos++] = tag;
-  pos = writeVarint(buf, pos, n);
-  if (n === len && len > 256 && !name) {
-    buf.set(b, pos); // sized exactly: all ASCII
-    return pos + n;
-  }
-  if (n === len) {
-    // one byte per byte: ASCII when sized exactly, assumed when sized optimistically (checked here)
-    let all = 0;
-    if (name) {
-      for (let i = 0; i < len; i++) {
-        const c = b[i]!;
-        all |= c;
-        buf[pos + i] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-      }
-    } else {
-      for (let i = 0; i < len; i++) {
-        const c = b[i]!;
-        all |= c;
-        buf[pos + i] = c;
-      }
-    }
-    if (all > 0x7f) nonAscii = true;
-    return pos + n;
-  }
-  return writeLatin1AsUtf8(buf, pos, b, name);
-}
-
 /** Latin-1 bytes as UTF-8 (lower-cased when `name`): the general path, for bytes ≥ 0x80. */
 function writeLatin1AsUtf8(buf: Buffer, pos: number, b: Uint8Array, name: boolean): number {
   for (let i = 0; i < b.length; i++) {
@@ -287,21 +230,6 @@ function writeLatin1AsUtf8(buf: Buffer, pos: number, b: Uint8Array, name: boolea
       buf[pos++] = 0xc0 | (c >> 6);
       buf[pos++] = 0x80 | (c & 0x3f);
     }
-  }
-  return pos;
-}
-
-function writeRaw(buf: Buffer, pos: number, tag: number, v: Uint8Array | string, name: boolean): number {
-  if (typeof v !== 'string') return writeBytes(buf, pos, tag, v, name);
-  return writeStr(buf, pos, tag, name ? v.toLowerCase() : v);
-}
-
-function writeRawHeaders(buf: Buffer, pos: number, tag: number, raw: RawHeaderList): number {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    buf[pos++] = tag;
-    pos = writeVarint(buf, pos, lens[k++]!);
-    pos = writeRaw(buf, pos, 0x0a, raw[i]!, true);
-    pos = writeRaw(buf, pos, 0x12, raw[i + 1]!, false);
   }
   return pos;
 }
@@ -551,13 +479,11 @@ export function writeStart(buf: Buffer, pos: number, h: ExchangeHead): number {
   return writeI64(buf, pos, 0x68, h.receivedNs);
 }
 
-/** Size of the Record{response} bytes. */
+/** Size of the Record{response} bytes from `headers` (with rawHeaders FrameBuilder uses writeResponseRaw). */
 export function sizeResponse(exchangeId: string, r: ResponseHead, ascii = false): number {
   begin(ascii);
   const s = slot();
-  const raw = r.rawHeaders;
-  const inner =
-    strSize(exchangeId) + numSize(r.status) + (raw !== undefined ? rawHeadersSize(raw) : headersSize(r.headers)) + i64Size(r.upstreamConnectedNs) + i64Size(r.firstByteNs);
+  const inner = strSize(exchangeId) + numSize(r.status) + headersSize(r.headers) + i64Size(r.upstreamConnectedNs) + i64Size(r.firstByteNs);
   lens[s] = inner;
   return msgSize(inner);
 }
@@ -567,7 +493,7 @@ export function writeResponse(buf: Buffer, pos: number, exchangeId: string, r: R
   pos = writeVarint(buf, pos, lens[k++]!);
   pos = writeStr(buf, pos, 0x0a, exchangeId);
   pos = writeNum(buf, pos, 0x10, r.status);
-  pos = r.rawHeaders !== undefined ? writeRawHeaders(buf, pos, 0x1a, r.rawHeaders) : writeHeaders(buf, pos, 0x1a, r.headers);
+  pos = writeHeaders(buf, pos, 0x1a, r.headers);
   pos = writeI64(buf, pos, 0x20, r.upstreamConnectedNs);
   return writeI64(buf, pos, 0x28, r.firstByteNs);
 }

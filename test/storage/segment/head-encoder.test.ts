@@ -113,13 +113,11 @@ test('ResponseStart from raw header bytes (ResponseHead.rawHeaders): the same by
     const headers = responseHeaderList(raw);
     const r: ResponseHead = { status: 201, headers, rawHeaders: raw, upstreamConnectedNs: 5n, firstByteNs: 6n };
     const ref = encodeResponse('EX1', { status: 201, headers, upstreamConnectedNs: 5n, firstByteNs: 6n });
-    const size = sizeResponse('EX1', r);
-    same(`raw ${i} (exact)`, size, writeResponse(out, 0, 'EX1', r), ref);
     const fb = new FrameBuilder(Buffer.alloc(1 << 16), () => assert.fail('frame overflow'), true);
     fb.addResponse('EX1', r);
     const { buf } = fb.detach(Buffer.alloc(0));
     const p = varintSize(ref.length);
-    assert.ok(buf.subarray(p, p + ref.length).equals(ref), `raw ${i} (optimistic): bytes differ`);
+    assert.ok(buf.subarray(p, p + ref.length).equals(ref), `raw ${i}: bytes differ`);
   }
 });
 
